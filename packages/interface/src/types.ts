@@ -1,0 +1,43 @@
+import type { Addr } from './addr.js';
+import type { Visitor } from './object.js';
+
+/**
+ * How a type describes its instances to the refcount core (CPython's PyTypeObject slots that
+ * matter for memory management). A type either says where its references are (fixed slots
+ * and/or a variable reference area), and the core derives traverse/clear from that, or gives
+ * `traverse` and `clear` itself (for out-of-line storage such as a list's item array).
+ *
+ * `T` is whatever the refcount core passes as its first argument (its object space).
+ */
+export interface TypeSpec<T = unknown> {
+  /** Type name as Python prints it ("list", "Foo"). */
+  readonly name: string;
+  /** Bytes of the object including the 8-byte header (without the collector prefix). */
+  readonly basicSize: number;
+  /** Bytes per item of a variable-size object (PyVarObject); ob_size holds the item count. */
+  readonly itemSize?: number;
+  /** GC-capable: instances get the collector prefix and may be tracked. */
+  readonly gc?: boolean;
+  /** Instances may be the referents of weak references. */
+  readonly weakrefable?: boolean;
+  /** Byte offset (from the object address) of the first fixed reference slot. */
+  readonly refOffset?: number;
+  /** Number of fixed reference slots (u32 addresses) starting at `refOffset`. */
+  readonly refCount?: number;
+  /** The variable-size items are references (a tuple's items). */
+  readonly itemsAreRefs?: boolean;
+  /** Lazy untracking rule (c.2): 'tuple' every collection, 'dict' on full collections. */
+  readonly lazyUntrack?: 'tuple' | 'dict';
+  /** Custom tp_traverse; replaces the slot-derived one. */
+  traverse?(space: T, obj: Addr, visitor: Visitor): void;
+  /** Custom tp_clear: drop references (set each field to 0 before decref, as Py_CLEAR). */
+  clear?(space: T, obj: Addr): void;
+  /** Extra work in tp_dealloc before references are dropped (free out-of-line buffers…). */
+  dealloc?(space: T, obj: Addr): void;
+  /** PEP 442 tp_finalize: runs at most once for GC objects; may resurrect. */
+  finalize?(space: T, obj: Addr): void;
+  /** Legacy tp_del: cycles through such objects are uncollectable (gc.garbage). */
+  legacyFinalize?(space: T, obj: Addr): void;
+  /** Items "may be tracked" test for lazy untracking; required with `lazyUntrack`. */
+  mayUntrack?(space: T, obj: Addr): boolean;
+}

@@ -1,0 +1,1 @@
+export { LinearMemory, type LinearMemoryOpts } from './linear-memory.js';

@@ -1,0 +1,389 @@
+/**
+ * LinearMemory — the private heap every pyheap allocator lives in, and the page-region
+ * manager that plays the operating system's part (mmap/munmap of CPython's arenas,
+ * `_PyObject_ArenaMmap` in Objects/obmalloc.c).
+ *
+ *   0        reservedBytes                       top                         byteLength
+ *   ├──────────┼──────┬────────┬──────┬───────────┼─────────────────────────────┤
+ *   │ null page│region│  free  │region│  region   │ grown but never mapped      │
+ *   └──────────┴──────┴────────┴──────┴───────────┴─────────────────────────────┘
+ *
+ * Regions are whole pages. A request is served first-fit from the lowest free span that can
+ * hold it at the asked alignment, else from `top`, growing the buffer when `top` would pass
+ * its end. Freed regions coalesce with free neighbours; a free span that reaches `top`
+ * lowers it, so memory given back at the top leaves the footprint, and the buffer itself
+ * shrinks when at least half of it lies unused above `top` (ArrayBuffer backings only).
+ *
+ * Backings (docs/decisions/0002-linear-memory-backing.md): a plain ArrayBuffer grown by copying
+ * into a larger one (the default: its typed-array views are the fastest on Node 20), a
+ * resizable ArrayBuffer grown in place, a fixed SharedArrayBuffer, or a WebAssembly.Memory.
+ */
+import {
+  MAX_HEAP_BYTES,
+
+  PAGE_SIZE,
+  checkAddr,
+  checkSize,
+  fail,
+  hexAddr,
+  type Addr,
+  type Memory,
+  type MemoryBacking,
+} from '@pyheap/interface';
+
+export interface LinearMemoryOpts {
+  /**
+   * What backs the memory. Default 'ArrayBuffer' (grown by copy). 'ResizableArrayBuffer'
+   * grows in place (views are ~2.5× slower on Node 20); 'SharedArrayBuffer' is allocated at
+   * `maxBytes` up front and never grows; 'WebAssembly.Memory' grows in 64 KiB pages.
+   */
+  backing?: MemoryBacking | 'ResizableArrayBuffer';
+  /** Bytes at creation. Default 1 MiB (rounded up to pages; 64 KiB for WebAssembly). */
+  initialBytes?: number;
+  /** Largest size the memory may reach. Default 2 GiB; at most 4 GiB. */
+  maxBytes?: number;
+  /** An existing WebAssembly.Memory to manage (backing 'WebAssembly.Memory' implied). */
+  wasmMemory?: WebAssembly.Memory;
+  /** Low bytes never handed out, so that address 0 stays null. Default one page. */
+  reservedBytes?: number;
+}
+
+const WASM_PAGE = 65536;
+
+export class LinearMemory implements Memory {
+  readonly backing: MemoryBacking;
+  readonly maxByteLength: number;
+  private readonly resizable: boolean;
+  private readonly wasm: WebAssembly.Memory | null;
+  private _buffer: ArrayBufferLike;
+  private _u8!: Uint8Array;
+  private _u32!: Uint32Array;
+  private _i32!: Int32Array;
+  private _f64!: Float64Array;
+  private _generation = 0;
+  private readonly reserved: number;
+  /** First byte above every mapped or free span: the "program break". */
+  private top: number;
+  /** Free spans below `top`, sorted by address, coalesced: start and length in bytes. */
+  private readonly freeStart: number[] = [];
+  private readonly freeBytes: number[] = [];
+  /** Live regions: start → bytes. */
+  private readonly regions = new Map<number, number>();
+  private mapped = 0;
+  private peakMapped = 0;
+  private readonly listeners = new Set<(m: Memory) => void>();
+
+  constructor(opts: LinearMemoryOpts = {}) {
+    const backing = opts.wasmMemory ? 'WebAssembly.Memory' : (opts.backing ?? 'ArrayBuffer');
+    const maxBytes = opts.maxBytes === undefined ? 2 ** 31 : checkSize(opts.maxBytes, 'maxBytes');
+    if (maxBytes > MAX_HEAP_BYTES || maxBytes < 2 * PAGE_SIZE) {
+      fail('E_INVALID_ARGUMENT', `maxBytes must be in ${2 * PAGE_SIZE}..2^32, got ${maxBytes}`);
+    }
+    this.reserved = roundUp(
+      opts.reservedBytes === undefined ? PAGE_SIZE : checkSize(opts.reservedBytes, 'reservedBytes'),
+      PAGE_SIZE,
+    );
+    if (this.reserved === 0) fail('E_INVALID_ARGUMENT', 'reservedBytes must keep address 0 null');
+    const initial = Math.min(
+      maxBytes,
+      Math.max(
+        roundUp(opts.initialBytes === undefined ? 1 << 20 : checkSize(opts.initialBytes), PAGE_SIZE),
+        this.reserved + PAGE_SIZE,
+      ),
+    );
+    this.top = this.reserved;
+    this.resizable = backing === 'ResizableArrayBuffer';
+    this.wasm = null;
+    switch (backing) {
+      case 'ArrayBuffer':
+        this.backing = 'ArrayBuffer';
+        this.maxByteLength = maxBytes;
+        this._buffer = new ArrayBuffer(initial);
+        break;
+      case 'ResizableArrayBuffer':
+        this.backing = 'ArrayBuffer';
+        this.maxByteLength = maxBytes;
+        this._buffer = new ArrayBuffer(initial, { maxByteLength: maxBytes });
+        break;
+      case 'SharedArrayBuffer':
+        // A growable SharedArrayBuffer's views are ~28× slower on Node 20: take it whole.
+        this.backing = 'SharedArrayBuffer';
+        this.maxByteLength = maxBytes;
+        this._buffer = new SharedArrayBuffer(maxBytes);
+        break;
+      case 'WebAssembly.Memory': {
+        this.backing = 'WebAssembly.Memory';
+        const mem =
+          opts.wasmMemory ??
+          new WebAssembly.Memory({
+            initial: Math.ceil(initial / WASM_PAGE),
+            maximum: Math.floor(maxBytes / WASM_PAGE),
+          });
+        this.wasm = mem;
+        this.maxByteLength = maxBytes;
+        this._buffer = mem.buffer;
+        break;
+      }
+      default:
+        fail('E_INVALID_ARGUMENT', `unknown backing ${String(backing)}`);
+    }
+    this.refreshViews();
+  }
+
+  get buffer(): ArrayBufferLike {
+    return this._buffer;
+  }
+  get u8(): Uint8Array {
+    return this._u8;
+  }
+  get u32(): Uint32Array {
+    return this._u32;
+  }
+  get i32(): Int32Array {
+    return this._i32;
+  }
+  get f64(): Float64Array {
+    return this._f64;
+  }
+  get byteLength(): number {
+    return this._buffer.byteLength;
+  }
+  get generation(): number {
+    return this._generation;
+  }
+
+  mapRegion(bytes: number, align: number = PAGE_SIZE, zero = false): Addr {
+    checkSize(bytes, 'bytes');
+    checkSize(align, 'align');
+    if (bytes === 0) fail('E_INVALID_SIZE', 'a region needs at least one byte');
+    if (align < PAGE_SIZE || (align & (align - 1)) !== 0) {
+      fail('E_INVALID_ARGUMENT', `align must be a power of two ≥ ${PAGE_SIZE}, got ${align}`);
+    }
+    const size = roundUp(bytes, PAGE_SIZE);
+    let addr = this.takeFromFreeSpans(size, align);
+    if (addr === 0) {
+      const start = roundUp(this.top, align);
+      const end = start + size;
+      if (end > this.maxByteLength) return 0;
+      if (end > this._buffer.byteLength && !this.grow(end)) return 0;
+      if (start > this.top) this.addFree(this.top, start - this.top);
+      this.top = end;
+      addr = start;
+    }
+    this.regions.set(addr, size);
+    this.mapped += size;
+    if (this.mapped > this.peakMapped) this.peakMapped = this.mapped;
+    if (zero) this._u8.fill(0, addr, addr + size);
+    return addr;
+  }
+
+  unmapRegion(addr: Addr, bytes: number): void {
+    checkAddr(addr);
+    checkSize(bytes, 'bytes');
+    const size = this.regions.get(addr);
+    if (size === undefined) {
+      fail(
+        addr >= this.reserved && addr < this.top ? 'E_NOT_ALLOCATED' : 'E_FOREIGN_ADDRESS',
+        `unmapRegion: no region starts at ${hexAddr(addr)}`,
+      );
+    }
+    if (roundUp(bytes, PAGE_SIZE) !== size) {
+      fail('E_INVALID_SIZE', `unmapRegion: region at ${hexAddr(addr)} has ${size} bytes, not ${bytes}`);
+    }
+    this.regions.delete(addr);
+    this.mapped -= size;
+    this.addFree(addr, size);
+    this.lowerTop();
+  }
+
+  /** Size of the live region at `addr`, or 0 when no region starts there. */
+  regionSize(addr: Addr): number {
+    return this.regions.get(addr) ?? 0;
+  }
+
+  mappedBytes(): number {
+    return this.mapped;
+  }
+  peakMappedBytes(): number {
+    return this.peakMapped;
+  }
+  /** Start a new peak measurement from the current mapped bytes. */
+  resetPeak(): void {
+    this.peakMapped = this.mapped;
+  }
+
+  onResize(listener: (memory: Memory) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  check(): void {
+    let prevEnd = this.reserved;
+    for (let i = 0; i < this.freeStart.length; i++) {
+      const s = this.freeStart[i]!;
+      const n = this.freeBytes[i]!;
+      if (s % PAGE_SIZE !== 0 || n <= 0 || n % PAGE_SIZE !== 0) corrupt(`free span ${i} malformed`);
+      if (s < prevEnd || (i > 0 && s === prevEnd)) corrupt(`free span ${i} overlaps or is not coalesced`);
+      prevEnd = s + n;
+    }
+    if (prevEnd > this.top) corrupt('free span above top');
+    if (this.freeStart.length > 0 && prevEnd === this.top) corrupt('free span touches top');
+    let total = 0;
+    for (const [s, n] of this.regions) {
+      if (s < this.reserved || s + n > this.top) corrupt(`region ${hexAddr(s)} outside the mapped range`);
+      const i = this.spanIndexAtOrBefore(s);
+      if (i >= 0 && this.freeStart[i]! + this.freeBytes[i]! > s) corrupt(`region ${hexAddr(s)} overlaps a free span`);
+      total += n;
+    }
+    if (total !== this.mapped) corrupt(`mapped ${this.mapped} != sum of regions ${total}`);
+    let free = 0;
+    for (const n of this.freeBytes) free += n;
+    if (total + free !== this.top - this.reserved) corrupt('regions and free spans do not tile the heap');
+    if (this.top > this._buffer.byteLength) corrupt('top beyond the buffer');
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────
+
+  private takeFromFreeSpans(size: number, align: number): Addr {
+    const starts = this.freeStart;
+    const lens = this.freeBytes;
+    for (let i = 0; i < starts.length; i++) {
+      const s = starts[i]!;
+      const n = lens[i]!;
+      const a = roundUp(s, align);
+      const lead = a - s;
+      if (lead + size > n) continue;
+      const tail = n - lead - size;
+      // Split the span into [lead][taken][tail], keeping what is left in address order.
+      if (lead > 0 && tail > 0) {
+        lens[i] = lead;
+        starts.splice(i + 1, 0, a + size);
+        lens.splice(i + 1, 0, tail);
+      } else if (lead > 0) {
+        lens[i] = lead;
+      } else if (tail > 0) {
+        starts[i] = a + size;
+        lens[i] = tail;
+      } else {
+        starts.splice(i, 1);
+        lens.splice(i, 1);
+      }
+      return a;
+    }
+    return 0;
+  }
+
+  /** Index of the last free span starting at or before `addr`, or −1. */
+  private spanIndexAtOrBefore(addr: number): number {
+    const starts = this.freeStart;
+    let lo = 0;
+    let hi = starts.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (starts[mid]! <= addr) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  private addFree(addr: number, size: number): void {
+    const starts = this.freeStart;
+    const lens = this.freeBytes;
+    const i = this.spanIndexAtOrBefore(addr);
+    const mergeLeft = i >= 0 && starts[i]! + lens[i]! === addr;
+    const j = i + 1;
+    const mergeRight = j < starts.length && starts[j] === addr + size;
+    if (mergeLeft && mergeRight) {
+      lens[i] = lens[i]! + size + lens[j]!;
+      starts.splice(j, 1);
+      lens.splice(j, 1);
+    } else if (mergeLeft) {
+      lens[i] = lens[i]! + size;
+    } else if (mergeRight) {
+      starts[j] = addr;
+      lens[j] = lens[j]! + size;
+    } else {
+      starts.splice(j, 0, addr);
+      lens.splice(j, 0, size);
+    }
+  }
+
+  /** A free span that reaches `top` is no longer part of the heap: lower `top`, maybe shrink. */
+  private lowerTop(): void {
+    const last = this.freeStart.length - 1;
+    if (last < 0) return;
+    if (this.freeStart[last]! + this.freeBytes[last]! !== this.top) return;
+    this.top = this.freeStart[last]!;
+    this.freeStart.pop();
+    this.freeBytes.pop();
+    // Hysteresis: shrink only when at least half the buffer (and ≥ 1 MiB) is unused above top.
+    const len = this._buffer.byteLength;
+    const unused = len - this.top;
+    if (this.backing === 'ArrayBuffer' && unused >= 1 << 20 && unused * 2 >= len) {
+      this.resizeTo(roundUp(Math.max(this.top + (this.top >>> 2), this.reserved + PAGE_SIZE), PAGE_SIZE));
+    }
+  }
+
+  /** Grow so that at least `needed` bytes exist. Geometric, capped at the maximum. */
+  private grow(needed: number): boolean {
+    const len = this._buffer.byteLength;
+    let target = Math.max(needed, len + (len >>> 1));
+    target = Math.min(roundUp(target, this.wasm ? WASM_PAGE : PAGE_SIZE), this.maxByteLength);
+    if (target < needed) return false;
+    try {
+      this.resizeTo(target);
+    } catch {
+      // The engine refused the allocation: behave as out of memory (null address).
+      return false;
+    }
+    return this._buffer.byteLength >= needed;
+  }
+
+  private resizeTo(target: number): void {
+    if (this.wasm) {
+      const len = this._buffer.byteLength;
+      if (target <= len) return; // a WebAssembly.Memory never shrinks
+      this.wasm.grow(Math.ceil((target - len) / WASM_PAGE));
+      this._buffer = this.wasm.buffer;
+    } else if (this.backing === 'SharedArrayBuffer') {
+      return; // fixed at its maximum from the start
+    } else if (this.resizable) {
+      (this._buffer as ArrayBuffer).resize(target);
+      this.notify();
+      return; // length-tracking views follow the buffer
+    } else {
+      const next = new ArrayBuffer(target);
+      new Uint8Array(next).set(new Uint8Array(this._buffer as ArrayBuffer, 0, Math.min(target, this.top)));
+      this._buffer = next;
+    }
+    this.refreshViews();
+    this.notify();
+  }
+
+  private refreshViews(): void {
+    const b = this._buffer;
+    this._u8 = new Uint8Array(b);
+    this._u32 = new Uint32Array(b);
+    this._i32 = new Int32Array(b);
+    this._f64 = new Float64Array(b);
+    this._generation++;
+  }
+
+  private notify(): void {
+    for (const l of this.listeners) l(this);
+  }
+}
+
+function roundUp(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}
+
+function corrupt(what: string): never {
+  fail('E_CORRUPT_HEAP', `LinearMemory: ${what}`);
+}
+
