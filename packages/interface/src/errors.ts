@@ -54,6 +54,8 @@ export const ERROR_CODES = {
   E_INDEX_ERROR: 'IndexError',
   /** Python's KeyError: a missing mapping key. */
   E_KEY_ERROR: 'KeyError',
+  /** Python's AttributeError: a missing attribute of an instance (or one it cannot have). */
+  E_ATTRIBUTE_ERROR: 'AttributeError',
   /** Python's OverflowError: an integer outside the range an API accepts. */
   E_OVERFLOW: 'OverflowError',
   /** A safe handle used after it was disposed. */

@@ -49,10 +49,40 @@ export interface ObjectSpace {
    */
   mayUntrack(obj: Addr): boolean;
 
+  /**
+   * Optional: empty the object model's free lists (CPython's _PyGC_ClearAllFreeLists), called
+   * by collectors at the end of every full collection (generation 2), as CPython does.
+   */
+  clearFreeLists?(): void;
+
+  /**
+   * Optional fast path: the reference layout of every type whose traverse is derived from its
+   * slots, so that a collector can walk references in its own loop instead of calling
+   * `traverse` once per object (the 1M-object collections of tools/bench spend most of their
+   * time in that call). Absent = always call `traverse`. Read it again after types are
+   * registered (its arrays may be replaced then).
+   */
+  readonly refLayout?: RefLayout;
+
   /** "<list 0x1f40>": the form CPython's debug output uses for an object. */
   describe(obj: Addr): string;
   /** Type name of an object ("list"). */
   typeName(obj: Addr): string;
   /** Report an error that cannot propagate (sys.unraisablehook). */
   reportUnraisable(error: unknown, context: string): void;
+}
+
+/**
+ * Where a type's references are, by type id (ObjectSpace.refLayout). For a type id `t` with
+ * `slotTraverse[t] === 1`, `traverse(obj, v)` is exactly: for k in 0..refCount[t]−1, visit the
+ * non-zero u32 at byte `obj + refOffset[t] + 4k`; then, when `itemOffset[t] !== 0`, for
+ * k = ob_size−1 down to 0, visit the non-zero u32 at byte `obj + itemOffset[t] + 4k` (items last
+ * to first, as CPython's list and tuple traverse). Types with `slotTraverse[t] === 0` have their
+ * own traverse and must be traversed through `ObjectSpace.traverse`.
+ */
+export interface RefLayout {
+  readonly slotTraverse: Uint8Array;
+  readonly refOffset: Uint32Array;
+  readonly refCount: Uint32Array;
+  readonly itemOffset: Uint32Array;
 }

@@ -39,6 +39,12 @@ export const OBF_FINALIZED = 1 << 16;
 export const OBF_HAS_WEAKREFS = 1 << 17;
 /** Object flag: the refcount core is deallocating this object (set at refcount 0). */
 export const OBF_DEALLOCATING = 1 << 18;
+/**
+ * Object flag used by the refcount core only when no collector is attached ("refcount only"
+ * mode): the object is tracked (PyObject_GC_Track was called). With a collector, tracking
+ * state lives in the collector's prefix and this bit is never set.
+ */
+export const OBF_RC_TRACKED = 1 << 19;
 
 /**
  * Reference count of an immortal object (PEP 683). Like CPython 3.12+ on 32-bit, an immortal

@@ -44,7 +44,7 @@ describe('PyheapError', () => {
   it('maps every code to a Python exception type', () => {
     const types = new Set(Object.values(ERROR_CODES));
     expect([...types].sort()).toEqual(
-      ['IndexError', 'KeyError', 'MemoryError', 'OverflowError', 'RuntimeError', 'TypeError', 'ValueError'],
+      ['AttributeError', 'IndexError', 'KeyError', 'MemoryError', 'OverflowError', 'RuntimeError', 'TypeError', 'ValueError'],
     );
     for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) {
       expect(code).toMatch(/^E_[A-Z_]+$/);

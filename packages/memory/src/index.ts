@@ -1,1 +1,3 @@
 export { LinearMemory, type LinearMemoryOpts } from './linear-memory.js';
+export { RawAllocator } from './raw-allocator.js';
+export type { RawAllocatorOpts, RawAllocatorStats } from './raw-allocator-opts.js';

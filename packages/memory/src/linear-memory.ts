@@ -20,7 +20,6 @@
  */
 import {
   MAX_HEAP_BYTES,
-
   PAGE_SIZE,
   checkAddr,
   checkSize,
@@ -40,7 +39,7 @@ export interface LinearMemoryOpts {
   backing?: MemoryBacking | 'ResizableArrayBuffer';
   /** Bytes at creation. Default 1 MiB (rounded up to pages; 64 KiB for WebAssembly). */
   initialBytes?: number;
-  /** Largest size the memory may reach. Default 2 GiB; at most 4 GiB. */
+  /** Largest size the memory may reach, rounded down to whole pages. Default 2 GiB; 8 KiB … 4 GiB. */
   maxBytes?: number;
   /** An existing WebAssembly.Memory to manage (backing 'WebAssembly.Memory' implied). */
   wasmMemory?: WebAssembly.Memory;
@@ -75,9 +74,17 @@ export class LinearMemory implements Memory {
 
   constructor(opts: LinearMemoryOpts = {}) {
     const backing = opts.wasmMemory ? 'WebAssembly.Memory' : (opts.backing ?? 'ArrayBuffer');
-    const maxBytes = opts.maxBytes === undefined ? 2 ** 31 : checkSize(opts.maxBytes, 'maxBytes');
-    if (maxBytes > MAX_HEAP_BYTES || maxBytes < 2 * PAGE_SIZE) {
-      fail('E_INVALID_ARGUMENT', `maxBytes must be in ${2 * PAGE_SIZE}..2^32, got ${maxBytes}`);
+    // The whole 32-bit space (2^32 itself) is allowed although it is not a valid size; the
+    // maximum is rounded down to whole pages so that every length the buffer takes is one.
+    const maxAsked =
+      opts.maxBytes === undefined
+        ? 2 ** 31
+        : opts.maxBytes === MAX_HEAP_BYTES
+          ? MAX_HEAP_BYTES
+          : checkSize(opts.maxBytes, 'maxBytes');
+    const maxBytes = Math.floor(maxAsked / PAGE_SIZE) * PAGE_SIZE;
+    if (maxBytes < 2 * PAGE_SIZE) {
+      fail('E_INVALID_ARGUMENT', `maxBytes must be in ${2 * PAGE_SIZE}..2^32, got ${maxAsked}`);
     }
     this.reserved = roundUp(
       opts.reservedBytes === undefined ? PAGE_SIZE : checkSize(opts.reservedBytes, 'reservedBytes'),
@@ -87,7 +94,10 @@ export class LinearMemory implements Memory {
     const initial = Math.min(
       maxBytes,
       Math.max(
-        roundUp(opts.initialBytes === undefined ? 1 << 20 : checkSize(opts.initialBytes), PAGE_SIZE),
+        roundUp(
+          opts.initialBytes === undefined ? 1 << 20 : checkSize(opts.initialBytes, 'initialBytes'),
+          PAGE_SIZE,
+        ),
         this.reserved + PAGE_SIZE,
       ),
     );
@@ -113,14 +123,22 @@ export class LinearMemory implements Memory {
         break;
       case 'WebAssembly.Memory': {
         this.backing = 'WebAssembly.Memory';
+        // A WebAssembly.Memory grows in whole 64 KiB pages: its maximum is the last whole one.
+        const maxPages = Math.floor(maxBytes / WASM_PAGE);
+        if (maxPages === 0) {
+          fail(
+            'E_INVALID_ARGUMENT',
+            `maxBytes must be at least ${WASM_PAGE} for a WebAssembly.Memory`,
+          );
+        }
         const mem =
           opts.wasmMemory ??
           new WebAssembly.Memory({
-            initial: Math.ceil(initial / WASM_PAGE),
-            maximum: Math.floor(maxBytes / WASM_PAGE),
+            initial: Math.min(Math.ceil(initial / WASM_PAGE), maxPages),
+            maximum: maxPages,
           });
         this.wasm = mem;
-        this.maxByteLength = maxBytes;
+        this.maxByteLength = maxPages * WASM_PAGE;
         this._buffer = mem.buffer;
         break;
       }
@@ -188,7 +206,10 @@ export class LinearMemory implements Memory {
       );
     }
     if (roundUp(bytes, PAGE_SIZE) !== size) {
-      fail('E_INVALID_SIZE', `unmapRegion: region at ${hexAddr(addr)} has ${size} bytes, not ${bytes}`);
+      fail(
+        'E_INVALID_SIZE',
+        `unmapRegion: region at ${hexAddr(addr)} has ${size} bytes, not ${bytes}`,
+      );
     }
     this.regions.delete(addr);
     this.mapped -= size;
@@ -223,22 +244,26 @@ export class LinearMemory implements Memory {
       const s = this.freeStart[i]!;
       const n = this.freeBytes[i]!;
       if (s % PAGE_SIZE !== 0 || n <= 0 || n % PAGE_SIZE !== 0) corrupt(`free span ${i} malformed`);
-      if (s < prevEnd || (i > 0 && s === prevEnd)) corrupt(`free span ${i} overlaps or is not coalesced`);
+      if (s < prevEnd || (i > 0 && s === prevEnd))
+        corrupt(`free span ${i} overlaps or is not coalesced`);
       prevEnd = s + n;
     }
     if (prevEnd > this.top) corrupt('free span above top');
     if (this.freeStart.length > 0 && prevEnd === this.top) corrupt('free span touches top');
     let total = 0;
     for (const [s, n] of this.regions) {
-      if (s < this.reserved || s + n > this.top) corrupt(`region ${hexAddr(s)} outside the mapped range`);
+      if (s < this.reserved || s + n > this.top)
+        corrupt(`region ${hexAddr(s)} outside the mapped range`);
       const i = this.spanIndexAtOrBefore(s);
-      if (i >= 0 && this.freeStart[i]! + this.freeBytes[i]! > s) corrupt(`region ${hexAddr(s)} overlaps a free span`);
+      if (i >= 0 && this.freeStart[i]! + this.freeBytes[i]! > s)
+        corrupt(`region ${hexAddr(s)} overlaps a free span`);
       total += n;
     }
     if (total !== this.mapped) corrupt(`mapped ${this.mapped} != sum of regions ${total}`);
     let free = 0;
     for (const n of this.freeBytes) free += n;
-    if (total + free !== this.top - this.reserved) corrupt('regions and free spans do not tile the heap');
+    if (total + free !== this.top - this.reserved)
+      corrupt('regions and free spans do not tile the heap');
     if (this.top > this._buffer.byteLength) corrupt('top beyond the buffer');
   }
 
@@ -325,16 +350,26 @@ export class LinearMemory implements Memory {
     const len = this._buffer.byteLength;
     const unused = len - this.top;
     if (this.backing === 'ArrayBuffer' && unused >= 1 << 20 && unused * 2 >= len) {
-      this.resizeTo(roundUp(Math.max(this.top + (this.top >>> 2), this.reserved + PAGE_SIZE), PAGE_SIZE));
+      this.resizeTo(
+        roundUp(Math.max(this.top + (this.top >>> 2), this.reserved + PAGE_SIZE), PAGE_SIZE),
+      );
     }
   }
 
-  /** Grow so that at least `needed` bytes exist. Geometric, capped at the maximum. */
+  /**
+   * Grow so that at least `needed` bytes exist: geometrically (×1.5), capped at the maximum;
+   * if the engine refuses that much, try again with just what is needed.
+   */
   private grow(needed: number): boolean {
     const len = this._buffer.byteLength;
-    let target = Math.max(needed, len + (len >>> 1));
-    target = Math.min(roundUp(target, this.wasm ? WASM_PAGE : PAGE_SIZE), this.maxByteLength);
-    if (target < needed) return false;
+    const unit = this.wasm ? WASM_PAGE : PAGE_SIZE;
+    const exact = Math.min(roundUp(needed, unit), this.maxByteLength);
+    if (exact < needed) return false;
+    const target = Math.min(roundUp(Math.max(needed, len + (len >>> 1)), unit), this.maxByteLength);
+    return this.tryResize(target, needed) || (target > exact && this.tryResize(exact, needed));
+  }
+
+  private tryResize(target: number, needed: number): boolean {
     try {
       this.resizeTo(target);
     } catch {
@@ -358,7 +393,9 @@ export class LinearMemory implements Memory {
       return; // length-tracking views follow the buffer
     } else {
       const next = new ArrayBuffer(target);
-      new Uint8Array(next).set(new Uint8Array(this._buffer as ArrayBuffer, 0, Math.min(target, this.top)));
+      new Uint8Array(next).set(
+        new Uint8Array(this._buffer as ArrayBuffer, 0, Math.min(target, this.top)),
+      );
       this._buffer = next;
     }
     this.refreshViews();
@@ -386,4 +423,3 @@ function roundUp(n: number, to: number): number {
 function corrupt(what: string): never {
   fail('E_CORRUPT_HEAP', `LinearMemory: ${what}`);
 }
-
