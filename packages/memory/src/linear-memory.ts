@@ -11,8 +11,8 @@
  * Regions are whole pages. A request is served first-fit from the lowest free span that can
  * hold it at the asked alignment, else from `top`, growing the buffer when `top` would pass
  * its end. Freed regions coalesce with free neighbours; a free span that reaches `top`
- * lowers it, so memory given back at the top leaves the footprint, and the buffer itself
- * shrinks when at least half of it lies unused above `top` (ArrayBuffer backings only).
+ * lowers it, so memory given back at the top leaves the footprint at once; the buffer itself
+ * shrinks when enough of it lies unused above `top` (see shrinkOwed), or on `shrinkToFit()`.
  *
  * Backings (docs/decisions/0002-linear-memory-backing.md): a plain ArrayBuffer grown by copying
  * into a larger one (the default: its typed-array views are the fastest on Node 20), a
@@ -48,6 +48,8 @@ export interface LinearMemoryOpts {
 }
 
 const WASM_PAGE = 65536;
+/** An automatic shrink needs at least this much unused above the top (and ¾ of the buffer). */
+export const AUTO_SHRINK_MIN_BYTES = 32 << 20;
 
 export class LinearMemory implements Memory {
   readonly backing: MemoryBacking;
@@ -217,6 +219,22 @@ export class LinearMemory implements Memory {
     this.lowerTop();
   }
 
+  /**
+   * Give the unused tail of the buffer back to the engine, keeping a quarter of the mapped
+   * part as headroom (ArrayBuffer backings; a WebAssembly.Memory or SharedArrayBuffer cannot
+   * shrink). Returns the new byte length.
+   */
+  shrinkToFit(): number {
+    if (this.backing === 'ArrayBuffer') {
+      const target = roundUp(
+        Math.max(this.top + (this.top >>> 2), this.reserved + PAGE_SIZE),
+        PAGE_SIZE,
+      );
+      if (target < this._buffer.byteLength) this.resizeTo(target);
+    }
+    return this._buffer.byteLength;
+  }
+
   /** Size of the live region at `addr`, or 0 when no region starts there. */
   regionSize(addr: Addr): number {
     return this.regions.get(addr) ?? 0;
@@ -346,13 +364,13 @@ export class LinearMemory implements Memory {
     this.top = this.freeStart[last]!;
     this.freeStart.pop();
     this.freeBytes.pop();
-    // Hysteresis: shrink only when at least half the buffer (and ≥ 1 MiB) is unused above top.
+    // Hysteresis: copying the whole buffer to shrink it costs O(heap), so an automatic shrink
+    // waits until most of a large buffer is unused (a table freed and allocated again must not
+    // copy the heap each time); shrinkToFit() does it on request.
     const len = this._buffer.byteLength;
     const unused = len - this.top;
-    if (this.backing === 'ArrayBuffer' && unused >= 1 << 20 && unused * 2 >= len) {
-      this.resizeTo(
-        roundUp(Math.max(this.top + (this.top >>> 2), this.reserved + PAGE_SIZE), PAGE_SIZE),
-      );
+    if (this.backing === 'ArrayBuffer' && shrinkOwed(len, unused, this.resizable)) {
+      this.shrinkToFit();
     }
   }
 
@@ -414,6 +432,17 @@ export class LinearMemory implements Memory {
   private notify(): void {
     for (const l of this.listeners) l(this);
   }
+}
+
+/**
+ * Whether an ArrayBuffer backing with `unused` bytes above the top should shrink by itself.
+ * A resizable buffer shrinks in place (no copy): as soon as half of it and ≥ 1 MiB is unused.
+ * A plain one must be copied: only when ¾ of it and ≥ AUTO_SHRINK_MIN_BYTES are unused.
+ */
+export function shrinkOwed(len: number, unused: number, inPlace: boolean): boolean {
+  return inPlace
+    ? unused >= 1 << 20 && unused * 2 >= len
+    : unused >= AUTO_SHRINK_MIN_BYTES && unused * 4 >= len * 3;
 }
 
 function roundUp(n: number, to: number): number {

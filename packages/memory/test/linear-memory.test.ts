@@ -251,7 +251,7 @@ describe('LinearMemory: growth and shrinking', () => {
     m.check();
   });
 
-  it('ArrayBuffer: shrinks when half the buffer lies unused above the top, keeping contents', () => {
+  it('ArrayBuffer: shrinkToFit gives the unused tail back, keeping contents', () => {
     const m = new LinearMemory();
     const a = m.mapRegion(PAGE_SIZE);
     fill(m, a, PAGE_SIZE, 7);
@@ -262,7 +262,11 @@ describe('LinearMemory: growth and shrinking', () => {
     const seen: number[] = [];
     m.onResize((mm) => seen.push(mm.byteLength));
     m.unmapRegion(big, 8 * MiB);
+    // 8 MiB unused is below the automatic threshold (32 MiB): nothing is copied yet.
+    expect(m.byteLength).toBe(grown);
+    expect(m.generation).toBe(gen);
     // top = 2 pages, so the buffer shrinks to its floor: top + top/4 rounded to pages.
+    expect(m.shrinkToFit()).toBe(3 * PAGE_SIZE);
     expect(m.byteLength).toBe(3 * PAGE_SIZE);
     expect(m.generation).toBe(gen + 1);
     expect(seen).toEqual([3 * PAGE_SIZE]);
@@ -274,7 +278,18 @@ describe('LinearMemory: growth and shrinking', () => {
     expect(holds(m, a, PAGE_SIZE, 7)).toBe(true);
   });
 
-  it('ArrayBuffer: does not shrink for less than 1 MiB or less than half unused', () => {
+  it('ArrayBuffer: shrinks by itself once ¾ of the buffer and ≥ 32 MiB lie unused', () => {
+    const m = new LinearMemory();
+    const a = m.mapRegion(PAGE_SIZE);
+    fill(m, a, PAGE_SIZE, 9);
+    const big = m.mapRegion(40 * MiB);
+    m.unmapRegion(big, 40 * MiB);
+    expect(m.byteLength).toBe(3 * PAGE_SIZE);
+    expect(holds(m, a, PAGE_SIZE, 9)).toBe(true);
+    m.check();
+  });
+
+  it('ArrayBuffer: does not shrink by itself for less than 32 MiB or less than ¾ unused', () => {
     const m = new LinearMemory();
     const a = m.mapRegion(3 * MiB);
     const b = m.mapRegion(2 * MiB);
