@@ -1,0 +1,108 @@
+/**
+ * The built-in types as TypeSpecs for the refcount core (CPython's static PyTypeObjects in
+ * Objects/*object.c, reduced to what memory management needs).
+ *
+ *   type      GC  size            references                    tracking (spec c.2)
+ *   NoneType  -   8               -                             never
+ *   bool      -   16 (f64)        -                             never
+ *   int       -   16 (f64)        -                             never
+ *   float     -   16 (f64)        -                             never
+ *   str       -   24 + bytes      -                             never
+ *   bytes     -   24 + bytes      -                             never
+ *   tuple     GC  12 + 4·n        items (slots: core traverses   at creation; lazily untracked
+ *                                 and drops them)
+ *   list      GC  20 (+ block)    item block (custom clear)     at creation
+ *   dict      GC  24 (+ table)    keys/values (custom clear)    lazily tracked; untracked by
+ *                                                               full collections
+ *   type      GC  16              name                          at creation
+ *   instances GC  16 + 4·slots    slots, dict, class (classes.ts) at creation
+ *
+ * Atoms (not GC types) carry no collector prefix. The weakref type is the core's own.
+ */
+import type { ObjectHeap } from '@pyheap/refcount';
+import { dictClear, dictMayUntrack, dictTraverse } from './dict.js';
+import {
+  KIND_BOOL,
+  KIND_BYTES,
+  KIND_DICT,
+  KIND_FLOAT,
+  KIND_INT,
+  KIND_LIST,
+  KIND_NONE,
+  KIND_STR,
+  KIND_TUPLE,
+  KIND_TYPE,
+  KIND_WEAKREF,
+  type Core,
+} from './internal/core.js';
+import {
+  CLASS_NAME_OFF,
+  CLASS_SIZE,
+  DICT_SIZE,
+  LIST_SIZE,
+  NUM_SIZE,
+  STR_HEADER_SIZE,
+  TUPLE_HEADER_SIZE,
+} from './layout.js';
+import { listClear, listTraverse } from './list.js';
+import { tupleMayUntrack } from './tuple.js';
+
+/** Register every built-in type with the heap and fill the core's type ids and kinds. */
+export function registerBuiltinTypes(core: Core): void {
+  const heap: ObjectHeap = core.heap;
+  const kind = core.kind;
+
+  core.tNone = heap.registerType({ name: 'NoneType', basicSize: 8 });
+  core.tBool = heap.registerType({ name: 'bool', basicSize: NUM_SIZE });
+  core.tInt = heap.registerType({ name: 'int', basicSize: NUM_SIZE });
+  core.tFloat = heap.registerType({ name: 'float', basicSize: NUM_SIZE });
+  core.tStr = heap.registerType({ name: 'str', basicSize: STR_HEADER_SIZE, itemSize: 1 });
+  core.tBytes = heap.registerType({ name: 'bytes', basicSize: STR_HEADER_SIZE, itemSize: 1 });
+  core.tTuple = heap.registerType({
+    name: 'tuple',
+    basicSize: TUPLE_HEADER_SIZE,
+    itemSize: 4,
+    itemsAreRefs: true,
+    gc: true,
+    lazyUntrack: 'tuple',
+    // No traverse: the core derives it from the item slots (last to first, as tupletraverse),
+    // which also lets collectors walk tuples inline (ObjectSpace.refLayout).
+    mayUntrack: (_heap, t) => tupleMayUntrack(core, t),
+  });
+  core.tList = heap.registerType({
+    name: 'list',
+    basicSize: LIST_SIZE,
+    gc: true,
+    traverse: (_heap, l, visitor) => listTraverse(core, l, visitor),
+    clear: (_heap, l) => listClear(core, l),
+  });
+  core.tDict = heap.registerType({
+    name: 'dict',
+    basicSize: DICT_SIZE,
+    gc: true,
+    lazyUntrack: 'dict',
+    traverse: (_heap, d, visitor) => dictTraverse(core, d, visitor),
+    clear: (_heap, d) => dictClear(core, d),
+    mayUntrack: (_heap, d) => dictMayUntrack(core, d),
+  });
+  core.tType = heap.registerType({
+    name: 'type',
+    basicSize: CLASS_SIZE,
+    gc: true,
+    weakrefable: true,
+    refOffset: CLASS_NAME_OFF,
+    refCount: 1,
+  });
+
+  kind[core.tNone] = KIND_NONE;
+  kind[core.tBool] = KIND_BOOL;
+  kind[core.tInt] = KIND_INT;
+  kind[core.tFloat] = KIND_FLOAT;
+  kind[core.tStr] = KIND_STR;
+  kind[core.tBytes] = KIND_BYTES;
+  kind[core.tTuple] = KIND_TUPLE;
+  kind[core.tList] = KIND_LIST;
+  kind[core.tDict] = KIND_DICT;
+  kind[core.tType] = KIND_TYPE;
+  kind[heap.weakrefType] = KIND_WEAKREF;
+}

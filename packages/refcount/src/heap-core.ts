@@ -1,0 +1,393 @@
+/**
+ * The reference-counting core: the heap's state, allocation of objects with their header (and
+ * the collector's prefix), Py_INCREF / Py_DECREF (Include/object.h, Objects/object.c), and
+ * tracking. A decref to zero hands the object to the deallocator (deallocation.ts).
+ *
+ * The hot paths (incref, decref, alloc) are chosen once, in the constructor: a debug variant
+ * that checks every address against the live set, and variants that call the collector's
+ * decrefToNonZero / containerAllocated hooks only when the collector declares them.
+ */
+import {
+  IMMORTAL_REFCNT as IMMORTAL_REFCNT_,
+  OBF_DEALLOCATING as OBF_DEALLOCATING_,
+  OBF_RC_TRACKED,
+  OB_REFCNT_IDX as OB_REFCNT_IDX_,
+  OB_SIZE_IDX as OB_SIZE_IDX_,
+  OB_TYPE_IDX as OB_TYPE_IDX_,
+  TPFLAGS_HAVE_GC as TPFLAGS_HAVE_GC_,
+  TPFLAGS_VAR_SIZE as TPFLAGS_VAR_SIZE_,
+  TPFLAGS_WEAKREF,
+  TYPE_ID_MASK as TYPE_ID_MASK_,
+  checkSize,
+  fail,
+  hexAddr,
+  type Addr,
+  type Allocator,
+  type Collector,
+  type Memory,
+  type RefLayout,
+  type TypeSpec,
+} from '@pyheap/interface';
+import type { ObjectHeap } from './object-heap.js';
+import type { ObjectHeapOpts } from './opts.js';
+import { TypeRegistry } from './type-registry.js';
+import { WeakrefTable } from './weakref-table.js';
+import { WEAKREF_TYPE_SPEC } from './weakref-type.js';
+
+// Module-local copies of the constants the hot paths read: under a module runner (vitest's)
+// an imported binding is a getter call, a module const is a constant.
+const IMMORTAL_REFCNT = IMMORTAL_REFCNT_;
+const OB_TYPE_IDX = OB_TYPE_IDX_;
+const TYPE_ID_MASK = TYPE_ID_MASK_;
+const TPFLAGS_HAVE_GC = TPFLAGS_HAVE_GC_;
+const OB_SIZE_IDX = OB_SIZE_IDX_;
+const OB_REFCNT_IDX = OB_REFCNT_IDX_;
+const OBF_DEALLOCATING = OBF_DEALLOCATING_;
+const TPFLAGS_VAR_SIZE = TPFLAGS_VAR_SIZE_;
+
+/** `(obj & ADDR_MASK) >>> 0 === obj` holds exactly for integers in 0..2^32-1 that are multiples of 8. */
+const ADDR_MASK = 0xfffffff8;
+
+export abstract class HeapCore {
+  readonly memory: Memory;
+  readonly allocator: Allocator;
+  readonly collector: Collector | null;
+  /** Bytes of collector prefix before GC objects (collector.prefixBytes, or 0). */
+  readonly prefixBytes: number;
+  readonly debug: boolean;
+  /**
+   * The memory's current u32 view, refreshed whenever the memory replaces its views. Read it
+   * again after any call that may allocate or run user code. Do not assign.
+   */
+  u32: Uint32Array;
+  /** TPFLAGS_* by type id (ObjectSpace.typeFlags); replaced when the table grows. */
+  typeFlags!: Uint32Array;
+  /** Type id of the built-in weakref type. */
+  readonly weakrefType: number;
+
+  protected readonly types = new TypeRegistry<ObjectHeap>();
+  // The registry's tables, copied here after every registration so that hot paths read them
+  // with one field load (the registry replaces them when it grows).
+  protected tKind!: Uint8Array;
+  protected tBasic!: Uint32Array;
+  protected tItem!: Uint32Array;
+  protected tRefOff!: Uint32Array;
+  protected tRefCnt!: Uint32Array;
+  /** Registered type ids are 1..typeLimit-1. */
+  protected typeLimit = 1;
+  /** ObjectSpace.refLayout, rebuilt when the tables are replaced; null when disabled. */
+  protected layoutCache: RefLayout | null = null;
+  private readonly offerLayout: boolean;
+  protected readonly weakrefs: WeakrefTable;
+  protected readonly unraisableHook: (error: unknown, context: string) => void;
+  /** The heap as its spec callbacks see it (the concrete ObjectHeap). */
+  protected readonly self: ObjectHeap;
+
+  private readonly hookAlloc: boolean;
+  protected readonly hookNonZero: boolean;
+  protected readonly hookDealloc: boolean;
+
+  // Counters (ObjectHeapStats).
+  protected nAllocated = 0;
+  protected nDeallocated = 0;
+  protected nLiveGc = 0;
+  protected nImmortal = 0;
+  protected nFinalized = 0;
+  protected nLegacy = 0;
+  protected nResurrected = 0;
+  protected nDeferred = 0;
+  protected peakFrames = 0;
+
+  /** Debug mode: live object addresses, and freed ones (to tell E_FREED_OBJECT apart). */
+  protected readonly live: Set<Addr> | null;
+  protected readonly freed: Set<Addr> | null;
+
+  constructor(opts: ObjectHeapOpts) {
+    if (typeof opts !== 'object' || opts === null || typeof opts.allocator !== 'object') {
+      fail('E_INVALID_ARGUMENT', 'ObjectHeap needs an allocator');
+    }
+    const allocator = opts.allocator;
+    if (allocator.alignment % 8 !== 0) {
+      fail(
+        'E_INVALID_ARGUMENT',
+        `objects need 8-byte alignment, allocator gives ${allocator.alignment}`,
+      );
+    }
+    const collector = opts.collector ?? null;
+    const prefix = collector === null ? 0 : collector.prefixBytes;
+    if (!(prefix >= 0 && prefix % 8 === 0 && prefix <= 1024)) {
+      fail(
+        'E_INVALID_ARGUMENT',
+        `collector prefixBytes must be a multiple of 8 in 0..1024, got ${prefix}`,
+      );
+    }
+    this.allocator = allocator;
+    this.memory = allocator.memory;
+    this.collector = collector;
+    this.prefixBytes = prefix;
+    this.debug = opts.debug === true;
+    this.offerLayout = opts.refLayout !== false;
+    this.unraisableHook = opts.unraisableHook ?? defaultUnraisableHook;
+    this.live = this.debug ? new Set() : null;
+    this.freed = this.debug ? new Set() : null;
+    this.self = this as unknown as ObjectHeap;
+    this.u32 = this.memory.u32;
+    this.memory.onResize((m) => {
+      this.u32 = m.u32;
+    });
+    this.weakrefs = new WeakrefTable(this.self);
+
+    // Hooks are chosen once: a collector that does not declare one never pays for it.
+    const hooks = collector?.hooks;
+    this.hookAlloc = hooks?.containerAllocated === true;
+    this.hookNonZero = hooks?.decrefToNonZero === true;
+    this.hookDealloc = hooks?.deallocating === true;
+    if (this.debug) {
+      this.incref = this.increfSlow;
+      this.decref = this.decrefSlow;
+    } else if (this.hookNonZero) {
+      this.decref = this.decrefNotify;
+    }
+    if (this.hookAlloc) this.alloc = this.allocNotify;
+
+    this.weakrefType = this.types.register(WEAKREF_TYPE_SPEC, TPFLAGS_WEAKREF);
+    this.syncTypes();
+  }
+
+  /** Copy the registry's (possibly replaced) tables into the heap's fields. */
+  protected syncTypes(): void {
+    const types = this.types;
+    this.typeFlags = types.flags;
+    this.tKind = types.kind;
+    this.tBasic = types.basicSize;
+    this.tItem = types.itemSize;
+    this.tRefOff = types.refOffset;
+    this.tRefCnt = types.refCount;
+    this.typeLimit = types.count;
+    if (
+      this.offerLayout &&
+      (this.layoutCache === null || this.layoutCache.refCount !== types.refCount)
+    ) {
+      this.layoutCache = {
+        slotTraverse: types.slotTraverse,
+        refOffset: types.refOffset,
+        refCount: types.refCount,
+        itemOffset: types.itemOffset,
+      };
+    }
+  }
+
+  abstract describe(obj: Addr): string;
+  /** `obj`'s refcount just reached 0 (_Py_Dealloc): deallocation.ts. */
+  protected abstract objectDied(obj: Addr): void;
+
+  // ── reference counts ─────────────────────────────────────────────────────────────
+
+  /** Py_INCREF. An immortal object is not written. */
+  incref(obj: Addr): void {
+    const u32 = this.u32;
+    const i = obj >>> 2;
+    const rc = u32[i];
+    if (rc > 0 && rc < IMMORTAL_REFCNT && (obj & ADDR_MASK) >>> 0 === obj) {
+      u32[i] = rc + 1;
+      return;
+    }
+    this.increfSlow(obj);
+  }
+
+  /** Py_DECREF: deallocates at zero. An immortal object is not written. */
+  decref(obj: Addr): void {
+    const u32 = this.u32;
+    const i = obj >>> 2;
+    const rc = u32[i];
+    if (rc > 1 && (obj & ADDR_MASK) >>> 0 === obj) {
+      if (rc < IMMORTAL_REFCNT) u32[i] = rc - 1;
+      return;
+    }
+    this.decrefSlow(obj);
+  }
+
+  /** decref for collectors with the decrefToNonZero hook (Bacon–Rajan candidate roots). */
+  private decrefNotify(obj: Addr): void {
+    const u32 = this.u32;
+    const i = obj >>> 2;
+    const rc = u32[i];
+    if (rc > 1 && (obj & ADDR_MASK) >>> 0 === obj) {
+      if (rc < IMMORTAL_REFCNT) {
+        u32[i] = rc - 1;
+        if ((this.typeFlags[u32[i + OB_TYPE_IDX] & TYPE_ID_MASK] & TPFLAGS_HAVE_GC) !== 0) {
+          this.collector!.decrefToNonZero(obj);
+        }
+      }
+      return;
+    }
+    this.decrefSlow(obj);
+  }
+
+  /** Everything the fast incref does not handle: validation, immortal objects, errors. */
+  private increfSlow(obj: Addr): void {
+    const i = this.objectIndex(obj, 'incref');
+    const u32 = this.u32;
+    const rc = u32[i];
+    if (rc >= IMMORTAL_REFCNT) return;
+    if (rc === 0) fail('E_FREED_OBJECT', `incref of ${this.describe(obj)} whose refcount is 0`);
+    u32[i] = rc + 1;
+  }
+
+  /** Everything the fast decref does not handle: validation, deaths, underflow. */
+  private decrefSlow(obj: Addr): void {
+    const i = this.objectIndex(obj, 'decref');
+    const u32 = this.u32;
+    const rc = u32[i];
+    if (rc >= IMMORTAL_REFCNT) return;
+    if (rc > 1) {
+      u32[i] = rc - 1;
+      if (
+        this.hookNonZero &&
+        (this.typeFlags[u32[i + OB_TYPE_IDX] & TYPE_ID_MASK] & TPFLAGS_HAVE_GC) !== 0
+      ) {
+        this.collector!.decrefToNonZero(obj);
+      }
+      return;
+    }
+    if (rc === 0 || (u32[i + OB_TYPE_IDX] & OBF_DEALLOCATING) !== 0) {
+      fail(
+        'E_REFCOUNT_UNDERFLOW',
+        `decref of ${this.describe(obj)} would make its refcount negative`,
+      );
+    }
+    u32[i] = 0;
+    this.objectDied(obj);
+  }
+
+  /**
+   * Word index of `obj` after checking it is a plausible object address: E_NOT_A_NUMBER,
+   * E_INVALID_ADDRESS, or E_FREED_OBJECT (a zeroed type word, or debug mode's freed set).
+   */
+  protected objectIndex(obj: Addr, what: string): number {
+    if (typeof obj !== 'number')
+      fail('E_NOT_A_NUMBER', `${what}: address must be a number, not ${typeof obj}`);
+    if ((obj & ADDR_MASK) >>> 0 !== obj || obj === 0) {
+      fail(
+        'E_INVALID_ADDRESS',
+        `${what}: ${String(obj)} is not an object address (non-zero multiple of 8)`,
+      );
+    }
+    const i = obj >>> 2;
+    const u32 = this.u32;
+    if (i + OB_SIZE_IDX > u32.length)
+      fail('E_INVALID_ADDRESS', `${what}: ${hexAddr(obj)} is outside the heap`);
+    if (this.live !== null && !this.live.has(obj)) {
+      if (this.freed!.has(obj))
+        fail('E_FREED_OBJECT', `${what}: object at ${hexAddr(obj)} was freed`);
+      fail('E_INVALID_ADDRESS', `${what}: no object at ${hexAddr(obj)}`);
+    }
+    const t = u32[i + OB_TYPE_IDX] & TYPE_ID_MASK;
+    if (t === 0) fail('E_FREED_OBJECT', `${what}: object at ${hexAddr(obj)} was freed`);
+    if (t >= this.typeLimit) fail('E_INVALID_ADDRESS', `${what}: no object at ${hexAddr(obj)}`);
+    return i;
+  }
+
+  // ── allocation ───────────────────────────────────────────────────────────────────
+
+  /**
+   * New object: refcount 1, body zeroed, ob_size = nitems for var-size types. Returns 0 when
+   * out of memory. GC types get the collector prefix but are not tracked.
+   */
+  alloc(typeId: number, nitems = 0): Addr {
+    if (!((typeId & TYPE_ID_MASK) === typeId && typeId > 0 && typeId < this.typeLimit)) {
+      fail('E_BAD_TYPE', `alloc: no type with id ${String(typeId)}`);
+    }
+    const flags = this.typeFlags[typeId];
+    let size = this.tBasic[typeId];
+    if ((flags & TPFLAGS_VAR_SIZE) !== 0) {
+      size += checkSize(nitems, 'nitems') * this.tItem[typeId];
+    } else if (nitems !== 0) {
+      fail(
+        'E_INVALID_ARGUMENT',
+        `alloc: '${this.types.specs[typeId].name}' is not a variable-size type`,
+      );
+    }
+    const prefix = (flags & TPFLAGS_HAVE_GC) !== 0 ? this.prefixBytes : 0;
+    let bytes = prefix + size;
+    bytes += (8 - (bytes & 7)) & 7;
+    const block = this.allocator.malloc(bytes);
+    if (block === 0) return 0;
+    const u32 = this.u32;
+    const w = block >>> 2;
+    const end = w + bytes / 4;
+    if (bytes <= 256) {
+      for (let k = w; k < end; k++) u32[k] = 0;
+    } else {
+      u32.fill(0, w, end);
+    }
+    const obj = block + prefix;
+    const i = obj >>> 2;
+    u32[i + OB_REFCNT_IDX] = 1;
+    u32[i + OB_TYPE_IDX] = typeId;
+    if ((flags & TPFLAGS_VAR_SIZE) !== 0) u32[i + OB_SIZE_IDX] = nitems;
+    this.nAllocated++;
+    if ((flags & TPFLAGS_HAVE_GC) !== 0) this.nLiveGc++;
+    if (this.live !== null) {
+      this.live.add(obj);
+      this.freed!.delete(obj);
+    }
+    return obj;
+  }
+
+  /** alloc for collectors with the containerAllocated hook (generation-0 count, triggering). */
+  private allocNotify(typeId: number, nitems = 0): Addr {
+    const obj = HeapCore.prototype.alloc.call(this, typeId, nitems);
+    if (obj !== 0 && (this.typeFlags[typeId] & TPFLAGS_HAVE_GC) !== 0)
+      this.collector!.containerAllocated(obj);
+    return obj;
+  }
+
+  // ── tracking (the collector's, or a header bit in refcount-only mode) ───────────────
+
+  /** Untrack a GC object; returns whether it was tracked. */
+  protected untrackGc(obj: Addr): boolean {
+    const c = this.collector;
+    if (c !== null) {
+      if (!c.isTracked(obj)) return false;
+      c.untrack(obj);
+      return true;
+    }
+    const t = (obj >>> 2) + OB_TYPE_IDX;
+    const word = this.u32[t];
+    this.u32[t] = word & ~OBF_RC_TRACKED;
+    return (word & OBF_RC_TRACKED) !== 0;
+  }
+
+  protected trackGc(obj: Addr): void {
+    if (this.collector !== null) this.collector.track(obj);
+    else this.u32[(obj >>> 2) + OB_TYPE_IDX] |= OBF_RC_TRACKED;
+  }
+
+  /** Run a type function; what it throws goes to the unraisable hook. */
+  protected callUser(fn: (space: ObjectHeap, obj: Addr) => void, obj: Addr, what: string): void {
+    try {
+      fn(this.self, obj);
+    } catch (e) {
+      this.reportUnraisable(e, `Exception ignored in ${what} of ${this.describe(obj)}`);
+    }
+  }
+
+  /** sys.unraisablehook. */
+  reportUnraisable(error: unknown, context: string): void {
+    try {
+      this.unraisableHook(error, context);
+    } catch (e) {
+      defaultUnraisableHook(e, 'Exception ignored in the unraisable hook');
+    }
+  }
+
+  /** The spec of an object's type (internal, no checks). */
+  protected specOf(obj: Addr): TypeSpec<ObjectHeap> {
+    return this.types.specs[this.u32[(obj >>> 2) + OB_TYPE_IDX] & TYPE_ID_MASK];
+  }
+}
+
+function defaultUnraisableHook(error: unknown, context: string): void {
+  console.error(context, error);
+}
