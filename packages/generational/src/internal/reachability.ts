@@ -1,0 +1,476 @@
+/*
+ * Finding the unreachable part of a generation: CPython's deduce_unreachable (Python/gc.c,
+ * 3.13) = update_refs + subtract_refs + move_unreachable, with the three traversal visitors
+ * visit_decref, visit_reachable and visit_move. InternalDocs/garbage_collector.md ("Identifying
+ * reference cycles") narrates the algorithm; the comments here state the invariants.
+ *
+ * Everything here is a hot loop over typed arrays: the visitors are long-lived objects whose
+ * `u32` / `flags` fields the caller refreshes before each phase (nothing in these phases
+ * allocates or frees, so a view read at the start of a phase stays valid until its end).
+ */
+import {
+  IMMORTAL_REFCNT,
+  OB_TYPE_IDX,
+  TPFLAGS_HAVE_GC,
+  TYPE_ID_MASK,
+  fail,
+  hexAddr,
+  type Addr,
+  type ObjectSpace,
+  type Visitor,
+} from '@pyheap/interface';
+import {
+  GC_PREFIX_BYTES,
+  GC_REFCNT_IDX,
+  GC_SIZE_IDX,
+  GC_TYPE_IDX,
+  LINK_FLAGS_MASK,
+  NEXT_MASK_UNREACHABLE,
+  PREFIX_WORDS,
+  PREV_FLAGS_MASK,
+  PREV_MASK_COLLECTING,
+  PREV_REFS_ONE,
+  PREV_SHIFT,
+} from '../layout.js';
+import { listMove } from './gc-list.js';
+import { NEAR_BYTES, SORT_FAR_RATIO, SORT_MIN_REFS, type RefBatch } from './ref-batch.js';
+
+const EMPTY = new Uint32Array(0);
+const NO_LAYOUT = new Uint8Array(0);
+const LINK_MASK = ~LINK_FLAGS_MASK;
+
+/** Shared fields of the traversal visitors. */
+abstract class GcVisitor implements Visitor {
+  /** The memory's u32 view, refreshed by the caller before every phase. */
+  u32: Uint32Array = EMPTY;
+  /** ObjectSpace.typeFlags, refreshed likewise. */
+  flags: Uint32Array = EMPTY;
+  abstract visit(ref: Addr): void;
+}
+
+/**
+ * visit_decref (subtract_refs): a reference from inside the collected set to an object of the
+ * set is an internal reference, so it does not keep the object alive: gc_refs −= 1.
+ * Objects outside the set (no COLLECTING flag) and non-GC referents are ignored.
+ */
+export class DecrefVisitor extends GcVisitor {
+  /** Check for "refcount is too small" (gc_refs would go below 0). */
+  debug = false;
+  /** Objects whose gc_refs reached 0 through this visitor (see ReachabilityContext.zeroRefs). */
+  zeros = 0;
+  visit(ref: Addr): void {
+    this.zeros += visitDecref(this.u32, this.flags, ref, this.debug);
+  }
+}
+
+/**
+ * The body of visit_decref, shared by the visitor and the inline slot walk. Returns 1 when it
+ * brought gc_refs to 0, else 0.
+ */
+function visitDecref(u32: Uint32Array, flags: Uint32Array, ref: Addr, debug: boolean): number {
+  const o = ref >>> 2;
+  if ((flags[u32[o + OB_TYPE_IDX] & TYPE_ID_MASK] & TPFLAGS_HAVE_GC) === 0) return 0;
+  const p = o - PREFIX_WORDS + 1;
+  const prev = u32[p];
+  if ((prev & PREV_MASK_COLLECTING) === 0) return 0;
+  if (debug && prev >>> PREV_SHIFT === 0) {
+    fail('E_CORRUPT_HEAP', `gc_decref: refcount is too small (object ${hexAddr(ref)})`);
+  }
+  u32[p] = prev - PREV_REFS_ONE;
+  return prev >>> PREV_SHIFT === 1 ? 1 : 0;
+}
+
+/**
+ * visit_reachable (move_unreachable): `ref` is referenced by an object known to be reachable.
+ * - In the tentative-unreachable list (NEXT_MASK_UNREACHABLE): it was wrongly presumed dead;
+ *   unlink it and append it to `young` (the scan will reach it again) with gc_refs = 1.
+ * - Still ahead in `young` with gc_refs 0: gc_refs = 1, so the scan will keep it.
+ * - Otherwise (gc_refs > 0 ahead of the scan, or already scanned: no COLLECTING): nothing.
+ */
+export class ReachableVisitor extends GcVisitor {
+  /** Head of the list being scanned. */
+  young: Addr = 0;
+  /** Effects of the visits since the caller last reset them (see moveUnreachable). */
+  found = 0;
+  revived = 0;
+  visit(ref: Addr): void {
+    const effect = visitReachable(this.u32, this.flags, ref, this.young);
+    if (effect === FOUND) this.found++;
+    else if (effect === REVIVED) this.revived++;
+  }
+}
+
+/** visit_reachable's effects: nothing, gc_refs 0 → 1 ahead of the scan, back from unreachable. */
+const NO_EFFECT = 0;
+const FOUND = 1;
+const REVIVED = 2;
+
+/** The body of visit_reachable, shared by the visitor and the inline slot walk. */
+function visitReachable(u32: Uint32Array, flags: Uint32Array, ref: Addr, young: Addr): number {
+  const o = ref >>> 2;
+  if ((flags[u32[o + OB_TYPE_IDX] & TYPE_ID_MASK] & TPFLAGS_HAVE_GC) === 0) return NO_EFFECT;
+  const g = o - PREFIX_WORDS;
+  const prev = u32[g + 1];
+  if ((prev & PREV_MASK_COLLECTING) === 0) return NO_EFFECT;
+  const next = u32[g];
+  if ((next & NEXT_MASK_UNREACHABLE) !== 0) {
+    // Unlink by hand: the unreachable list's links carry the flag bit. The predecessor
+    // takes our gc_next verbatim (flag included).
+    const p = prev & LINK_MASK;
+    const nx = (next & LINK_MASK) >>> 2;
+    u32[p >>> 2] = next;
+    u32[nx + 1] = (u32[nx + 1] & PREV_FLAGS_MASK) | p;
+    // gc_list_append to young, then gc_set_refs(1): the prev link is overwritten by the
+    // refs, since young is singly linked until move_unreachable restores it.
+    const yi = young >>> 2;
+    const node = ref - GC_PREFIX_BYTES;
+    const last = u32[yi + 1];
+    u32[last >>> 2] = node;
+    u32[g] = young;
+    u32[yi + 1] = node;
+    u32[g + 1] = PREV_MASK_COLLECTING | PREV_REFS_ONE;
+    return REVIVED;
+  } else if (prev >>> PREV_SHIFT === 0) {
+    u32[g + 1] = prev | PREV_REFS_ONE;
+    return FOUND;
+  }
+  return NO_EFFECT;
+}
+
+/**
+ * visit_move (move_legacy_finalizer_reachable): an unreachable object reachable from a legacy
+ * finalizer is uncollectable too — move it to `target` and clear COLLECTING.
+ */
+export class MoveVisitor extends GcVisitor {
+  target: Addr = 0;
+  visit(ref: Addr): void {
+    const u32 = this.u32;
+    const o = ref >>> 2;
+    if ((this.flags[u32[o + OB_TYPE_IDX] & TYPE_ID_MASK] & TPFLAGS_HAVE_GC) === 0) return;
+    const g = o - PREFIX_WORDS;
+    if ((u32[g + 1] & PREV_MASK_COLLECTING) === 0) return;
+    listMove(u32, ref - GC_PREFIX_BYTES, this.target);
+    u32[g + 1] &= ~PREV_MASK_COLLECTING;
+  }
+}
+
+/** The visitors and the space one collector uses for its whole life. */
+export interface ReachabilityContext {
+  readonly space: ObjectSpace;
+  readonly decref: DecrefVisitor;
+  readonly reachable: ReachableVisitor;
+  readonly move: MoveVisitor;
+  /** Head of the permanent generation (immortal objects are moved there). */
+  readonly permanent: Addr;
+  /** Debug checks (zero refcounts, refcounts too small). */
+  readonly debug: boolean;
+  /** Scratch of subtract_refs' gathered references (ref-batch.ts). */
+  readonly batch: RefBatch;
+  /**
+   * Objects of the list being examined whose gc_refs is 0 after subtract_refs (update_refs
+   * and subtract_refs count them; move_unreachable uses the count, see there).
+   */
+  zeroRefs: number;
+}
+
+/**
+ * update_refs: gc_refs = ob_refcnt and COLLECTING for every object of `containers`; immortal
+ * objects are moved to the permanent generation instead (3.12+). From here until
+ * move_unreachable ends, gc_prev holds gc_refs and the list is singly linked (heads keep
+ * their tail link). Returns the number of candidates.
+ */
+export function updateRefs(ctx: ReachabilityContext, u32: Uint32Array, containers: Addr): number {
+  const permanent = ctx.permanent;
+  const debug = ctx.debug;
+  let candidates = 0;
+  let zeros = 0;
+  let gc = u32[containers >>> 2];
+  while (gc !== containers) {
+    const gi = gc >>> 2;
+    const next = u32[gi];
+    const refcnt = u32[gi + GC_REFCNT_IDX];
+    if (refcnt >= IMMORTAL_REFCNT) {
+      // Only this node's own links and its unprocessed successor are touched: safe while
+      // the processed part already holds refs in gc_prev.
+      listMove(u32, gc, permanent);
+      gc = next;
+      continue;
+    }
+    // An object with refcount 0 that is still tracked means some dealloc left it in a list.
+    if (refcnt === 0) {
+      if (debug) {
+        fail(
+          'E_CORRUPT_HEAP',
+          `update_refs: tracked object ${hexAddr(gc + GC_PREFIX_BYTES)} has refcount 0`,
+        );
+      }
+      zeros++;
+    }
+    u32[gi + 1] = (refcnt << PREV_SHIFT) | PREV_MASK_COLLECTING;
+    candidates++;
+    gc = next;
+  }
+  ctx.zeroRefs = zeros;
+  return candidates;
+}
+
+/**
+ * subtract_refs: after it, gc_refs of each object = references from outside `containers`
+ * (older generations, non-GC holders, the host's own variables). gc_refs > 0 means directly
+ * reachable from outside.
+ */
+export function subtractRefs(ctx: ReachabilityContext, u32: Uint32Array, containers: Addr): void {
+  const space = ctx.space;
+  const visitor = ctx.decref;
+  const layout = space.refLayout;
+  visitor.zeros = 0;
+  if (layout === undefined) {
+    for (let gc = u32[containers >>> 2]; gc !== containers; gc = u32[gc >>> 2]) {
+      space.traverse(gc + GC_PREFIX_BYTES, visitor);
+    }
+    ctx.zeroRefs += visitor.zeros;
+    return;
+  }
+  // The same visits in our own loop (ObjectSpace.refLayout): the references are gathered
+  // (sequential reads of each object's slots) and applied in batches (ref-batch.ts) — sorted
+  // by address when there are many. Decrements commute, so the result is the same.
+  const flags = space.typeFlags;
+  const slotTraverse = layout.slotTraverse;
+  const refOffset = layout.refOffset;
+  const refCount = layout.refCount;
+  const itemOffset = layout.itemOffset;
+  const batch = ctx.batch;
+  let buf = batch.buf;
+  let cap = buf.length;
+  let n = 0;
+  // References that point more than a page away from their holder: when most do not, the
+  // heap is already visited in near-address order and sorting would only cost.
+  let far = 0;
+  for (let gc = u32[containers >>> 2]; gc !== containers; gc = u32[gc >>> 2]) {
+    const gi = gc >>> 2;
+    const t = u32[gi + GC_TYPE_IDX] & TYPE_ID_MASK;
+    const obj = gc + GC_PREFIX_BYTES;
+    if (slotTraverse[t] !== 1) {
+      space.traverse(obj, visitor);
+      continue;
+    }
+    const items = itemOffset[t];
+    const nItems = items !== 0 ? u32[gi + GC_SIZE_IDX] : 0;
+    const need = refCount[t] + nItems;
+    while (n + need > cap) {
+      if (batch.grow(n)) {
+        buf = batch.buf;
+        cap = buf.length;
+      } else {
+        applyDecrefs(ctx, u32, flags, n, far);
+        n = 0;
+        far = 0;
+        if (need <= cap) break;
+        // One object with more references than a whole batch: visit them directly.
+        space.traverse(obj, visitor);
+        break;
+      }
+    }
+    if (need > cap) continue;
+    const base = (obj + refOffset[t]) >>> 2;
+    const end = base + refCount[t];
+    for (let k = base; k < end; k++) {
+      const ref = u32[k];
+      if (ref !== 0) {
+        buf[n++] = ref;
+        if (ref - obj > NEAR_BYTES || obj - ref > NEAR_BYTES) far++;
+      }
+    }
+    if (items !== 0) {
+      const ib = (obj + items) >>> 2;
+      for (let k = ib + nItems - 1; k >= ib; k--) {
+        const ref = u32[k];
+        if (ref !== 0) {
+          buf[n++] = ref;
+          if (ref - obj > NEAR_BYTES || obj - ref > NEAR_BYTES) far++;
+        }
+      }
+    }
+    if (n >= SORT_MIN_REFS && far * SORT_FAR_RATIO < n) {
+      // Mostly near references: nothing to gain from gathering more (or from sorting).
+      applyDecrefs(ctx, u32, flags, n, far);
+      n = 0;
+      far = 0;
+    }
+  }
+  applyDecrefs(ctx, u32, flags, n, far);
+  ctx.zeroRefs += visitor.zeros;
+}
+
+/**
+ * visit_decref for the first `n` gathered references — in address order when there are many
+ * and enough of them (`far`) point away from their holders.
+ */
+function applyDecrefs(
+  ctx: ReachabilityContext,
+  u32: Uint32Array,
+  flags: Uint32Array,
+  n: number,
+  far: number,
+): void {
+  const batch = ctx.batch;
+  if (n > batch.peak) batch.peak = n;
+  const sort = n >= SORT_MIN_REFS && far * SORT_FAR_RATIO >= n;
+  const refs = sort ? batch.sortByPage(n, ctx.space.memory.byteLength) : batch.buf;
+  const debug = ctx.debug;
+  let zeros = 0;
+  for (let i = 0; i < n; i++) zeros += visitDecref(u32, flags, refs[i], debug);
+  ctx.zeroRefs += zeros;
+}
+
+/**
+ * move_unreachable: one in-place scan of `young` from the front. An object with gc_refs > 0 is
+ * reachable: traverse it (visit_reachable pulls what it references back into `young` or marks
+ * it), restore its prev link and clear COLLECTING. An object with gc_refs 0 is tentatively
+ * unreachable: move it to the tail of `unreachable` with NEXT_MASK_UNREACHABLE on its link.
+ *
+ * Invariant: everything to the left of the scan in `young` is reachable from outside the
+ * original `young`; everything it has passed over and not brought back is in `unreachable`.
+ * No recursion and no memory proportional to the graph. At the end `young` and `unreachable`
+ * are doubly linked again, `young` without flags, `unreachable` with COLLECTING on every node
+ * and NEXT_MASK_UNREACHABLE on every gc_next (stripped by move_legacy_finalizers).
+ */
+export function moveUnreachable(
+  ctx: ReachabilityContext,
+  u32: Uint32Array,
+  young: Addr,
+  unreachable: Addr,
+): void {
+  const space = ctx.space;
+  const visitor = ctx.reachable;
+  visitor.young = young;
+  const flags = space.typeFlags;
+  const layout = space.refLayout;
+  const slotTraverse = layout === undefined ? NO_LAYOUT : layout.slotTraverse;
+  const refOffset = layout === undefined ? EMPTY : layout.refOffset;
+  const refCount = layout === undefined ? EMPTY : layout.refCount;
+  const itemOffset = layout === undefined ? EMPTY : layout.itemOffset;
+  const ui = unreachable >>> 2;
+  // Early finish (exact, not in CPython): `zeros` counts unscanned objects of young with
+  // gc_refs 0, `tentative` the objects in unreachable. While both are 0 no visit can have an
+  // effect — visit_reachable only acts on those two kinds of object — so the rest of the scan
+  // is reduced to what it does to objects with gc_refs > 0: restore prev, clear COLLECTING.
+  // A generation that is all alive (a full collection of a live heap) then costs one random
+  // visit per reference only until its last gc_refs-0 object has been found.
+  let zeros = ctx.zeroRefs;
+  let tentative = 0;
+  let prev = young;
+  let gc = u32[young >>> 2];
+  while (gc !== young) {
+    const gi = gc >>> 2;
+    if (zeros === 0 && tentative === 0) {
+      for (; gc !== young; gc = u32[gc >>> 2]) {
+        u32[(gc >>> 2) + 1] = prev;
+        prev = gc;
+      }
+      break;
+    }
+    if (u32[gi + 1] >>> PREV_SHIFT !== 0) {
+      // Reachable. The visits may append to young and so change gc's own gc_next when gc
+      // is the tail: the successor is read only after them.
+      const t = u32[gi + GC_TYPE_IDX] & TYPE_ID_MASK;
+      const obj = gc + GC_PREFIX_BYTES;
+      if (slotTraverse[t] !== 1) {
+        visitor.found = 0;
+        visitor.revived = 0;
+        space.traverse(obj, visitor);
+        zeros -= visitor.found;
+        tentative -= visitor.revived;
+      } else {
+        const base = (obj + refOffset[t]) >>> 2;
+        const end = base + refCount[t];
+        for (let k = base; k < end; k++) {
+          const ref = u32[k];
+          if (ref !== 0) {
+            const effect = visitReachable(u32, flags, ref, young);
+            if (effect === FOUND) zeros--;
+            else if (effect === REVIVED) tentative--;
+          }
+        }
+        const items = itemOffset[t];
+        if (items !== 0) {
+          const ib = (obj + items) >>> 2;
+          for (let k = ib + u32[gi + GC_SIZE_IDX] - 1; k >= ib; k--) {
+            const ref = u32[k];
+            if (ref !== 0) {
+              const effect = visitReachable(u32, flags, ref, young);
+              if (effect === FOUND) zeros--;
+              else if (effect === REVIVED) tentative--;
+            }
+          }
+        }
+      }
+      // Restore the prev link; this also clears COLLECTING ("scanned and reachable").
+      u32[gi + 1] = prev;
+      prev = gc;
+    } else {
+      // Tentatively unreachable: unlink (young is singly linked, so only prev's next) and
+      // append to unreachable. Every link into a node of unreachable carries the flag,
+      // including, transiently, the head's gc_next.
+      zeros--;
+      tentative++;
+      u32[prev >>> 2] = u32[gi];
+      const last = u32[ui + 1];
+      u32[last >>> 2] = NEXT_MASK_UNREACHABLE | gc;
+      u32[gi + 1] = (u32[gi + 1] & PREV_FLAGS_MASK) | last;
+      u32[gi] = NEXT_MASK_UNREACHABLE | unreachable;
+      u32[ui + 1] = gc;
+    }
+    gc = u32[prev >>> 2];
+  }
+  u32[(young >>> 2) + 1] = prev;
+  u32[young >>> 2] &= LINK_MASK;
+  u32[ui] &= LINK_MASK;
+}
+
+/** deduce_unreachable: split `base` into reachable (stays) and `unreachable`. */
+export function deduceUnreachable(
+  ctx: ReachabilityContext,
+  u32: Uint32Array,
+  base: Addr,
+  unreachable: Addr,
+): void {
+  const flags = ctx.space.typeFlags;
+  ctx.decref.u32 = u32;
+  ctx.decref.flags = flags;
+  ctx.reachable.u32 = u32;
+  ctx.reachable.flags = flags;
+  updateRefs(ctx, u32, base);
+  subtractRefs(ctx, u32, base);
+  moveUnreachable(ctx, u32, base, unreachable);
+}
+
+/** clear_unreachable_mask: strip NEXT_MASK_UNREACHABLE from every gc_next of a list. */
+export function clearUnreachableMask(u32: Uint32Array, head: Addr): void {
+  let gc = u32[head >>> 2];
+  while (gc !== head) {
+    const gi = gc >>> 2;
+    const next = u32[gi] & LINK_MASK;
+    u32[gi] = next;
+    gc = next;
+  }
+}
+
+/**
+ * move_legacy_finalizer_reachable: traverse every object of `finalizers` (the list grows
+ * while it is scanned) and move what they reach out of the unreachable set into it.
+ */
+export function moveLegacyFinalizerReachable(
+  ctx: ReachabilityContext,
+  u32: Uint32Array,
+  finalizers: Addr,
+): void {
+  const space = ctx.space;
+  const visitor = ctx.move;
+  visitor.u32 = u32;
+  visitor.flags = space.typeFlags;
+  visitor.target = finalizers;
+  for (let gc = u32[finalizers >>> 2]; gc !== finalizers; gc = u32[gc >>> 2]) {
+    space.traverse(gc + GC_PREFIX_BYTES, visitor);
+  }
+}

@@ -1,0 +1,81 @@
+/*
+ * The collector's state: CPython's struct _gc_runtime_state (Include/internal/pycore_gc.h,
+ * 3.13) — generation heads, counts and thresholds, per-generation stats, the enabled / debug
+ * / collecting flags, long-lived accounting, gc.garbage and gc.callbacks — plus the
+ * long-lived visitor objects every collection reuses.
+ */
+import type { Addr, CollectCallback, Memory, ObjectSpace } from '@pyheap/interface';
+import { HEAD_BYTES, NUM_GENERATIONS } from '../layout.js';
+import {
+  DecrefVisitor,
+  MoveVisitor,
+  ReachableVisitor,
+  type ReachabilityContext,
+} from './reachability.js';
+import { RefBatch } from './ref-batch.js';
+
+export class GcState implements ReachabilityContext {
+  space!: ObjectSpace;
+  memory!: Memory;
+  /** Address of the sentinel block (NUM_HEADS list heads); 0 before attach. */
+  heads: Addr = 0;
+  /** Head of the permanent generation. */
+  permanent: Addr = 0;
+
+  /** count per generation (c.3). */
+  readonly counts: number[] = [0, 0, 0];
+  readonly thresholds: number[];
+  /** Running totals per generation (gc.get_stats). */
+  readonly statCollections: number[] = [0, 0, 0];
+  readonly statCollected: number[] = [0, 0, 0];
+  readonly statUncollectable: number[] = [0, 0, 0];
+
+  enabled = true;
+  debugFlags = 0;
+  collecting = false;
+  /** Safe-point schedule: an automatic collection is due (CPython's eval-breaker GC bit). */
+  scheduled = false;
+  /**
+   * A finalizer or weakref callback ran during the current collection: only then can the
+   * unreachable set have changed, and only then is handle_resurrected_objects' second
+   * reachability pass needed (without it its result is the set itself).
+   */
+  userCodeRan = false;
+  /** Objects that survived the last full collection. */
+  longLivedTotal = 0;
+  /** Objects promoted into generation 2 by generation-1 collections since then. */
+  longLivedPending = 0;
+
+  readonly garbage: Addr[] = [];
+  readonly callbacks: CollectCallback[] = [];
+  sink: (line: string) => void = (line) => console.error(line);
+
+  readonly debug: boolean;
+  readonly decref = new DecrefVisitor();
+  readonly reachable = new ReachableVisitor();
+  readonly move = new MoveVisitor();
+  readonly batch = new RefBatch();
+  zeroRefs = 0;
+  /** Scratch array for ObjectSpace.takeWeakrefs (reused, emptied before each call). */
+  readonly weakrefScratch: Addr[] = [];
+
+  constructor(thresholds: readonly number[], debug: boolean) {
+    this.thresholds = [thresholds[0], thresholds[1], thresholds[2]];
+    this.debug = debug;
+    this.decref.debug = debug;
+  }
+
+  /** List head of generation `g` (0..2), or of the permanent generation for g = 3. */
+  genHead(g: number): Addr {
+    return this.heads + g * HEAD_BYTES;
+  }
+
+  /** Head of list number `index` of the sentinel block (layout.ts HEAD_*). */
+  head(index: number): Addr {
+    return this.heads + index * HEAD_BYTES;
+  }
+
+  get numGenerations(): number {
+    return NUM_GENERATIONS;
+  }
+}
