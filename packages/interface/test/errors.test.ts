@@ -43,9 +43,16 @@ describe('PyheapError', () => {
 
   it('maps every code to a Python exception type', () => {
     const types = new Set(Object.values(ERROR_CODES));
-    expect([...types].sort()).toEqual(
-      ['AttributeError', 'IndexError', 'KeyError', 'MemoryError', 'OverflowError', 'RuntimeError', 'TypeError', 'ValueError'],
-    );
+    expect([...types].sort()).toEqual([
+      'AttributeError',
+      'IndexError',
+      'KeyError',
+      'MemoryError',
+      'OverflowError',
+      'RuntimeError',
+      'TypeError',
+      'ValueError',
+    ]);
     for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) {
       expect(code).toMatch(/^E_[A-Z_]+$/);
     }
@@ -68,9 +75,12 @@ describe('checkSize', () => {
     expect(checkSize(2 ** 32 - 1)).toBe(2 ** 32 - 1);
   });
 
-  it.each([-1, 1.5, NaN, Infinity, -Infinity, 2 ** 32, -0.5])('rejects %s with E_INVALID_SIZE', (n) => {
-    expect(codeOf(() => checkSize(n))).toBe('E_INVALID_SIZE');
-  });
+  it.each([-1, 1.5, NaN, Infinity, -Infinity, 2 ** 32, -0.5])(
+    'rejects %s with E_INVALID_SIZE',
+    (n) => {
+      expect(codeOf(() => checkSize(n))).toBe('E_INVALID_SIZE');
+    },
+  );
 
   it.each(['8', undefined, null, 8n, {}])('rejects %s with E_NOT_A_NUMBER', (n) => {
     expect(codeOf(() => checkSize(n))).toBe('E_NOT_A_NUMBER');
