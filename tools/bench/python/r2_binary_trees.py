@@ -6,6 +6,11 @@ of depth d built and checked (the check is the node count). Nodes are 2-slot obj
 (left, right): tuples by default, as the Benchmarks Game's Python programs use, or a class
 with __slots__ with --node slots. Collection stays at the interpreter's default.
 Timed: the whole program. The check lines must match the Benchmarks Game output.
+
+Also reported (``extra``): what one node takes from pymalloc. ``sys.getsizeof`` of a
+GC-tracked object already includes its GC header (getsizeof = __sizeof__ + the PyGC_Head);
+pymalloc hands out blocks in multiples of 16 bytes on 64-bit builds (ALIGNMENT, 3.8+), so
+the block is getsizeof rounded up to 16: 56 -> 64 bytes for a 2-tuple.
 """
 
 import sys
@@ -74,6 +79,17 @@ def expected_lines(max_depth, min_depth=4):
     return out
 
 
+def node_bytes(node):
+    """getsizeof, the GC header inside it, and the pymalloc block of one node object."""
+    sample = (None, None) if node == "tuple" else Node(None, None)
+    size = sys.getsizeof(sample)
+    return {
+        "getsizeof": size,
+        "gcHeaderBytes": size - sample.__sizeof__(),
+        "objectBytes": (size + 15) & ~15,
+    }
+
+
 def main():
     opts = parse_args(sys.argv[1:], {"depth": 18, "node": "tuple"})
     depth, node = opts["depth"], opts["node"]
@@ -90,7 +106,8 @@ def main():
         check(lines == want, "R2: check lines differ:\n%s" % "\n".join(lines))
         return {"lines": lines}
 
-    measure("R2", "s", {"depth": depth, "node": node}, opts, run_once)
+    sizes = node_bytes(node)
+    measure("R2", "s", {"depth": depth, "node": node}, opts, run_once, extra=lambda checks: sizes)
 
 
 if __name__ == "__main__":

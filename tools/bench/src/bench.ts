@@ -29,6 +29,21 @@ export interface MemoryReport {
   readonly note?: string;
 }
 
+/** Values of a record's `extra` (G5: seconds in collections, collections per generation). */
+export type ExtraValue = number | string | number[];
+export type Extra = Record<string, ExtraValue>;
+
+/**
+ * The clock of a timed region that is only part of what `timed` does (G3 and G4 time the
+ * second collection of every loop, not the loop): `start`/`stop` pairs accumulate wall and
+ * CPU time, and when a bench used them the runner reports their sum instead of the whole
+ * call. Benches that time everything ignore it.
+ */
+export interface Stopwatch {
+  start(): void;
+  stop(): void;
+}
+
 /** One case of one variant. `S` is whatever setup builds for the timed region. */
 export interface Bench<S = unknown> {
   /** Workload id: 'A1', 'A2', 'R2'. */
@@ -53,11 +68,16 @@ export interface Bench<S = unknown> {
   /** Timed runs for this bench when it must differ from the CLI's --runs. */
   readonly runs?: number;
   setup(): S;
-  /** The timed region, and nothing else. */
-  timed(state: S): void;
+  /** The timed region, and nothing else (or the parts of it bracketed by `watch`). */
+  timed(state: S, watch: Stopwatch): void;
   /** Throws (loudly) when the result is wrong: a fast wrong answer is not a result. */
   verify(state: S): void;
   teardown(state: S): MemoryReport;
+  /**
+   * Further metrics of one run (after verify, before teardown), into the record's `extra`:
+   * numbers are the median over the timed runs, arrays and strings the last run's.
+   */
+  extra?(state: S): Extra;
 }
 
 export interface ModeOpts {

@@ -1,19 +1,28 @@
 /**
  * What the workloads find in this checkout: loaded once per process (the CLI and each
- * worker). Packages that have not landed yet simply make their variants unavailable.
+ * worker). Packages that are missing or broken simply make their variants unavailable.
  *
- * When @pyheap/refcount, @pyheap/objects and @pyheap/generational land, their loaders go
- * here (as loadAllocators does for the allocators) and the G/R workload modules list the
- * variants they enable.
+ * - `allocators`: pymalloc, raw, pymalloc-debug (allocators.ts) for A1 and A2;
+ * - `objects`: @pyheap/refcount, @pyheap/generational, @pyheap/objects and @pyheap/gc
+ *   (object-model.ts) for the pyheap variants of R1, R2 and G1–G5 (pyheap-world.ts builds
+ *   their heaps).
  */
 import { loadAllocators, type AllocatorCatalog } from './allocators.js';
+import {
+  loadObjectModel,
+  missingFor,
+  type ObjectModelCatalog,
+  type ObjectPackage,
+} from './object-model.js';
+import type { VariantInfo } from './bench.js';
 
 export interface BenchEnv {
   readonly allocators: AllocatorCatalog;
+  readonly objects: ObjectModelCatalog;
 }
 
 export async function loadEnv(): Promise<BenchEnv> {
-  return { allocators: await loadAllocators() };
+  return { allocators: await loadAllocators(), objects: await loadObjectModel() };
 }
 
 /** Variant list of a workload whose variants are allocators (or peers that need nothing). */
@@ -25,4 +34,14 @@ export function allocatorVariants(
     const why = env.allocators.missing.get(name);
     return why === undefined ? { name, available: true } : { name, available: false, reason: why };
   });
+}
+
+/** A pyheap variant of a G/R workload: available when every package it needs loaded. */
+export function objectVariant(
+  name: string,
+  packages: readonly ObjectPackage[],
+  env: BenchEnv,
+): VariantInfo {
+  const why = missingFor(env.objects, packages);
+  return why === undefined ? { name, available: true } : { name, available: false, reason: why };
 }

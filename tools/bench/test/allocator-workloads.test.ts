@@ -87,7 +87,7 @@ describe('A1 on the real allocators (tiny size)', () => {
       TINY_A1,
     );
     const state = bench.setup();
-    bench.timed(state);
+    bench.timed(state, { start() {}, stop() {} });
     bench.verify(state);
     const size = replayA1(TINY_A1).sizes[7];
     const a = state.slots[7];

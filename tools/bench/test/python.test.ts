@@ -90,6 +90,8 @@ describe.skipIf(!hasPython)('with python3 on the PATH', () => {
     expect((run.result.checks[0].lines as string[])[0]).toBe(
       'stretch tree of depth 7\t check: 255',
     );
+    // A 2-tuple: getsizeof 56 (GC header included), a 64-byte pymalloc block.
+    expect(run.result.extra).toMatchObject({ getsizeof: 56, gcHeaderBytes: 16, objectBytes: 64 });
     // The depth-6 result is not the depth-12 quick run: R2's verify must refuse it.
     expect(() => R2.python!.verify(run.result, { mode: 'quick' })).toThrow(/check lines differ/);
   });

@@ -91,6 +91,55 @@ describe('runBench', () => {
     ).toThrow('wrong checksum');
   });
 
+  it('times only the stopwatch laps when a bench uses them', () => {
+    const busy = (ms: number): void => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    const bench: Bench<null> = {
+      workload: 'T2',
+      variant: 'laps',
+      unit: 'ms/loop',
+      ops: 2,
+      params: {},
+      setup: () => null,
+      timed(_s, watch) {
+        for (let loop = 0; loop < 2; loop++) {
+          busy(20); // not timed
+          watch.start();
+          busy(5);
+          watch.stop();
+        }
+      },
+      verify: () => {},
+      teardown: () => ({ peakBytes: null, heldBytes: null }),
+    };
+    const r = runBench(bench, { runs: 1, warmups: 0, mode: 'quick' });
+    // Two laps of ~5 ms over 2 ops: ~5 ms per loop, far from the ~25 ms of a whole loop.
+    expect(r.median).toBeGreaterThanOrEqual(5);
+    expect(r.median).toBeLessThan(15);
+  });
+
+  it('combines extras: numbers as the median of the timed runs, arrays as the last run', () => {
+    let run = 0;
+    const values = [100, 3, 1, 2];
+    const bench: Bench<number> = {
+      workload: 'T3',
+      variant: 'extra',
+      unit: 'ns',
+      ops: 1,
+      params: {},
+      setup: () => run++,
+      timed: () => {},
+      verify: () => {},
+      extra: (r) => ({ seconds: values[r], collections: [r, r], label: `run ${r}` }),
+      teardown: () => ({ peakBytes: null, heldBytes: null }),
+    };
+    const r = runBench(bench, { runs: 3, warmups: 1, mode: 'quick' });
+    // The warm-up's 100 is left out: median of 3, 1, 2.
+    expect(r.extra).toEqual({ seconds: 2, collections: [3, 3], label: 'run 3' });
+  });
+
   it('scales milliseconds into the unit', () => {
     expect(unitScale('ns/pair')).toBe(1e6);
     expect(unitScale('ms')).toBe(1);

@@ -6,13 +6,34 @@
  * match the Benchmarks Game output.
  *
  * The program is written once over `TreeOps`, so that each kind of node plugs in: plain JS
- * objects (V8's GC, the peer available now) and, when @pyheap/refcount lands, 2-slot objects
- * created and dropped through the refcounting API. Tree depth is bounded (≤ 19), so the
- * build and check recurse; nothing here walks an unbounded graph.
+ * objects (V8's GC: `v8-objects`) and pyheap objects created and dropped through the
+ * refcounting API (r2-refcount-trees.ts): 2-slot nodes with the generational collector
+ * (`pyheap`) and without (`pyheap-rc`), and @pyheap/objects tuples built as CPython's
+ * program builds them (`pyheap-tuples`). Tree depth is bounded (≤ 19), so the build and check recurse;
+ * nothing here walks an unbounded graph.
+ *
+ * The pyheap rows and the CPython rows carry `objectBytes`: what one node takes from the
+ * allocator (ours: pymalloc block incl. the collector prefix; CPython: a 2-tuple's pymalloc
+ * block, GC header included).
  */
-import type { Bench, Mode, Workload } from '../bench.js';
-import type { BenchEnv } from '../env.js';
+import type { Bench, Extra, MemoryReport, Mode, Workload } from '../bench.js';
+import { objectVariant, type BenchEnv } from '../env.js';
+import type { ObjectPackage } from '../object-model.js';
+import {
+  baseline,
+  CollectionMeter,
+  expectBaseline,
+  memoryOf,
+  once,
+  rcWorld,
+  registerSlotsType,
+  runtimeWorld,
+  RUNTIME_PACKAGES,
+  type Baseline,
+  type RcWorld,
+} from '../pyheap-world.js';
 import { checkPython } from './python-checks.js';
+import { bytesPerNode, refcountTrees, tupleTrees } from './r2-refcount-trees.js';
 
 export interface R2Params {
   readonly maxDepth: number;
@@ -143,6 +164,102 @@ function treesBench<N>(
   };
 }
 
+// ── pyheap: the refcount API ────────────────────────────────────────────────────────────
+
+/** What a pyheap R2 variant runs on: its heap, and how it makes trees there. */
+export interface PyheapTrees {
+  readonly world: RcWorld;
+  readonly ops: TreeOps<number>;
+  readonly note: string;
+}
+
+/** The pyheap variants: name → packages they need and how they build their trees. */
+export const R2_PYHEAP: Readonly<
+  Record<string, { packages: readonly ObjectPackage[]; make(env: BenchEnv): PyheapTrees }>
+> = {
+  pyheap: {
+    packages: ['pymalloc', 'refcount', 'generational'],
+    make(env) {
+      const world = rcWorld(env.objects, {});
+      const ops = refcountTrees(world.heap, registerSlotsType(world.heap, 'Node', 2), true);
+      const note = 'refcount API, 2-slot nodes tracked, generational collector on at its defaults';
+      return { world, ops, note };
+    },
+  },
+  'pyheap-rc': {
+    packages: ['pymalloc', 'refcount'],
+    make(env) {
+      const world = rcWorld(env.objects, null);
+      const ops = refcountTrees(world.heap, registerSlotsType(world.heap, 'Node', 2), false);
+      return { world, ops, note: 'refcount API, 2-slot nodes, no collector' };
+    },
+  },
+  'pyheap-tuples': {
+    packages: RUNTIME_PACKAGES,
+    make(env) {
+      const world = runtimeWorld(env.objects, {});
+      const note =
+        "@pyheap/objects tuples as CPython's program: a shared (None, None) leaf, lazy untracking; generational collector on at its defaults";
+      return { world, ops: tupleTrees(world.rt), note };
+    },
+  },
+};
+
+interface R2State {
+  readonly base: Baseline;
+  lines: string[];
+}
+
+/** One R2 bench on pyheap; the trees' world is made once, at the first setup (warm heap). */
+export function r2PyheapBench(
+  variant: string,
+  makeTrees: () => PyheapTrees,
+  p: R2Params,
+  mode: Mode,
+): Bench<R2State> {
+  const trees = once(() => {
+    const t = makeTrees();
+    const c = t.world.collector;
+    return {
+      ...t,
+      meter: c === null ? null : new CollectionMeter(c),
+      bytes: bytesPerNode(t.world, t.ops),
+    };
+  });
+  return {
+    workload: 'R2',
+    group: 'R2 binary-trees',
+    variant,
+    unit: 's',
+    ops: 1,
+    params: { maxDepth: p.maxDepth, minDepth: p.minDepth },
+    setup: () => ({ base: baseline(trees().world), lines: [] }),
+    timed(s) {
+      const { ops, meter } = trees();
+      meter?.begin();
+      s.lines = binaryTrees(ops, p);
+      meter?.end();
+    },
+    verify(s) {
+      verifyR2Lines(s.lines, p, `R2 ${variant} (${mode})`);
+      expectBaseline(trees().world, s.base, `R2 ${variant} (${mode})`);
+    },
+    extra(): Extra {
+      const { meter, bytes } = trees();
+      const out: Extra = { objectBytes: bytes };
+      if (meter !== null) {
+        Object.assign(out, meter.extra());
+        out.gcCollected = meter.collected();
+      }
+      return out;
+    },
+    teardown(): MemoryReport {
+      const t = trees();
+      return { ...memoryOf(t.world), note: `${t.note}; warm heap` };
+    },
+  };
+}
+
 function paramsFor(mode: Mode): R2Params {
   return mode === 'quick' ? R2_QUICK : R2_FULL;
 }
@@ -153,19 +270,18 @@ export const R2: Workload<BenchEnv> = {
   summary:
     'Benchmarks Game binary-trees, depth 18, nodes = 2-slot objects created and dropped. Whole program, seconds; check lines must match.',
   reference: 'cpython',
-  variants: () => [
+  variants: (env) => [
+    ...Object.entries(R2_PYHEAP).map(([name, v]) => objectVariant(name, v.packages, env)),
     { name: 'v8-objects', available: true },
-    {
-      name: 'pyheap',
-      available: false,
-      reason: 'needs @pyheap/refcount (ObjectHeap) and @pyheap/pymalloc: not wired in yet',
-    },
   ],
-  benches(variant, _env, { mode }) {
-    if (variant !== 'v8-objects') throw new Error(`R2 has no variant '${variant}' yet`);
-    return [
-      treesBench(variant, JS_TREES, paramsFor(mode), mode, 'plain JS objects, V8 GC') as Bench,
-    ];
+  benches(variant, env, { mode }) {
+    const p = paramsFor(mode);
+    if (variant === 'v8-objects')
+      return [treesBench(variant, JS_TREES, p, mode, 'plain JS objects, V8 GC') as Bench];
+    const pyheap = R2_PYHEAP[variant];
+    if (pyheap !== undefined)
+      return [r2PyheapBench(variant, () => pyheap.make(env), p, mode) as Bench];
+    throw new Error(`R2 has no variant '${variant}'`);
   },
   python: {
     script: 'r2_binary_trees.py',
