@@ -10,7 +10,8 @@
  *   bad-size           malloc/calloc/realloc sizes that are not sizes throw E_INVALID_SIZE /
  *                      E_NOT_A_NUMBER
  *   calloc-overflow    calloc whose nelem × elsize reaches 2^32 throws E_INVALID_SIZE
- *   bad-address        free of a non-integer address: E_INVALID_ADDRESS / E_NOT_A_NUMBER
+ *   bad-address        free/realloc/usableSize of a non-address: E_INVALID_ADDRESS /
+ *                      E_NOT_A_NUMBER
  *   foreign            free/realloc/usableSize outside the heap: E_FOREIGN_ADDRESS
  *   interior           free of an address inside a block: E_NOT_ALLOCATED
  *   double-free        free of a freed small block: E_DOUBLE_FREE

@@ -110,15 +110,28 @@ export function describeMisuseRows(
           codeOf(() => a.realloc(bad, 8)),
           `realloc(${bad}, 8)`,
         ).toBe('E_INVALID_ADDRESS');
+        expect(
+          codeOf(() => a.usableSize(bad)),
+          `usableSize(${bad})`,
+        ).toBe('E_INVALID_ADDRESS');
         expect(a.owns(bad)).toBe(false);
         stillWorks(model);
       }
-      for (const bad of ['8', undefined, {}] as unknown[]) {
+      for (const bad of ['8', undefined, {}, 8n] as unknown[]) {
+        const addr = bad as number;
         expect(
-          codeOf(() => a.free(bad as number)),
+          codeOf(() => a.free(addr)),
           `free(${String(bad)})`,
         ).toBe('E_NOT_A_NUMBER');
-        expect(a.owns(bad as number)).toBe(false);
+        expect(
+          codeOf(() => a.realloc(addr, 8)),
+          `realloc(${String(bad)}, 8)`,
+        ).toBe('E_NOT_A_NUMBER');
+        expect(
+          codeOf(() => a.usableSize(addr)),
+          `usableSize(${String(bad)})`,
+        ).toBe('E_NOT_A_NUMBER');
+        expect(a.owns(addr)).toBe(false);
         stillWorks(model);
       }
     },

@@ -41,9 +41,15 @@ export interface LinearMemoryOpts {
   initialBytes?: number;
   /** Largest size the memory may reach, rounded down to whole pages. Default 2 GiB; 8 KiB … 4 GiB. */
   maxBytes?: number;
-  /** An existing WebAssembly.Memory to manage (backing 'WebAssembly.Memory' implied). */
+  /**
+   * An existing WebAssembly.Memory to manage (backing 'WebAssembly.Memory' implied). Its owner
+   * may grow it too: the views follow (generation bumps, listeners are called).
+   */
   wasmMemory?: WebAssembly.Memory;
-  /** Low bytes never handed out, so that address 0 stays null. Default one page. */
+  /**
+   * Low bytes never handed out, so that address 0 stays null. Default one page; at least one
+   * page must remain below the maximum (E_INVALID_ARGUMENT otherwise).
+   */
   reservedBytes?: number;
 }
 
@@ -147,28 +153,48 @@ export class LinearMemory implements Memory {
       default:
         fail('E_INVALID_ARGUMENT', `unknown backing ${String(backing)}`);
     }
+    // The reserved pages must leave room for at least one region, and the buffer must cover
+    // them (a given WebAssembly.Memory may be smaller: grow it).
+    if (this.reserved + PAGE_SIZE > this.maxByteLength) {
+      fail(
+        'E_INVALID_ARGUMENT',
+        `reservedBytes ${this.reserved} leave no page below the maximum ${this.maxByteLength}`,
+      );
+    }
     this.refreshViews();
+    if (this._buffer.byteLength < this.reserved && !this.grow(this.reserved)) {
+      fail('E_INVALID_ARGUMENT', `the memory cannot grow to cover reservedBytes ${this.reserved}`);
+    }
   }
 
+  // Every accessor first follows a managed WebAssembly.Memory that its owner grew, which
+  // detached the buffer we hold (followWasm); for the other backings that costs one comparison.
   get buffer(): ArrayBufferLike {
+    if (this.wasm !== null && this._buffer.byteLength === 0) this.followWasm();
     return this._buffer;
   }
   get u8(): Uint8Array {
+    if (this.wasm !== null && this._buffer.byteLength === 0) this.followWasm();
     return this._u8;
   }
   get u32(): Uint32Array {
+    if (this.wasm !== null && this._buffer.byteLength === 0) this.followWasm();
     return this._u32;
   }
   get i32(): Int32Array {
+    if (this.wasm !== null && this._buffer.byteLength === 0) this.followWasm();
     return this._i32;
   }
   get f64(): Float64Array {
+    if (this.wasm !== null && this._buffer.byteLength === 0) this.followWasm();
     return this._f64;
   }
   get byteLength(): number {
+    if (this.wasm !== null && this._buffer.byteLength === 0) this.followWasm();
     return this._buffer.byteLength;
   }
   get generation(): number {
+    if (this.wasm !== null && this._buffer.byteLength === 0) this.followWasm();
     return this._generation;
   }
 
@@ -179,6 +205,7 @@ export class LinearMemory implements Memory {
     if (align < PAGE_SIZE || (align & (align - 1)) !== 0) {
       fail('E_INVALID_ARGUMENT', `align must be a power of two ≥ ${PAGE_SIZE}, got ${align}`);
     }
+    if (this.wasm !== null && this._buffer.byteLength === 0) this.followWasm();
     const size = roundUp(bytes, PAGE_SIZE);
     let addr = this.takeFromFreeSpans(size, align);
     if (addr === 0) {
@@ -225,6 +252,7 @@ export class LinearMemory implements Memory {
    * shrink). Returns the new byte length.
    */
   shrinkToFit(): number {
+    if (this.wasm !== null && this._buffer.byteLength === 0) this.followWasm();
     if (this.backing === 'ArrayBuffer') {
       const target = roundUp(
         Math.max(this.top + (this.top >>> 2), this.reserved + PAGE_SIZE),
@@ -257,6 +285,7 @@ export class LinearMemory implements Memory {
   }
 
   check(): void {
+    if (this.wasm !== null && this._buffer.byteLength === 0) this.followWasm();
     let prevEnd = this.reserved;
     for (let i = 0; i < this.freeStart.length; i++) {
       const s = this.freeStart[i]!;
@@ -416,6 +445,20 @@ export class LinearMemory implements Memory {
       );
       this._buffer = next;
     }
+    this.refreshViews();
+    this.notify();
+  }
+
+  /**
+   * A managed WebAssembly.Memory can be grown by its owner too (a wasm module's memory.grow, or
+   * `wasmMemory.grow()` from JS). That detaches the buffer we hold (its byteLength reads 0), and
+   * with it every view: adopt the memory's new buffer, refresh the views (bumping `generation`)
+   * and tell the listeners, as after our own growth.
+   */
+  private followWasm(): void {
+    const b = this.wasm!.buffer;
+    if (b === this._buffer) return;
+    this._buffer = b;
     this.refreshViews();
     this.notify();
   }

@@ -66,6 +66,39 @@ describe('LinearMemory: construction', () => {
     const m = new LinearMemory({ reservedBytes: 10_000 });
     expect(m.mapRegion(1)).toBe(3 * PAGE_SIZE);
   });
+
+  it('rejects reservedBytes that leave no page below the maximum', () => {
+    // Accepted before: the top started beyond the buffer, so check() failed on a new memory.
+    for (const opts of [
+      { reservedBytes: MiB, maxBytes: 8192 },
+      { reservedBytes: 8192, maxBytes: 8192 },
+      { reservedBytes: 2 ** 32 - PAGE_SIZE },
+      { backing: 'WebAssembly.Memory' as const, reservedBytes: MiB, maxBytes: WASM_PAGE },
+    ]) {
+      expect(
+        codeOf(() => new LinearMemory(opts)),
+        JSON.stringify(opts),
+      ).toBe('E_INVALID_ARGUMENT');
+    }
+    const m = new LinearMemory({ reservedBytes: 4096, maxBytes: 8192 }); // exactly one page left
+    m.check();
+    expect(m.mapRegion(1)).toBe(PAGE_SIZE);
+    expect(m.mapRegion(1)).toBe(0);
+    m.check();
+  });
+
+  it('grows a given WebAssembly.Memory smaller than reservedBytes to cover them', () => {
+    const wasm = new WebAssembly.Memory({ initial: 1, maximum: 8 });
+    const m = new LinearMemory({ wasmMemory: wasm, reservedBytes: 2 * WASM_PAGE });
+    expect(m.byteLength).toBeGreaterThanOrEqual(2 * WASM_PAGE);
+    m.check();
+    expect(m.mapRegion(1)).toBe(2 * WASM_PAGE);
+    m.check();
+    const small = new WebAssembly.Memory({ initial: 1, maximum: 1 });
+    expect(
+      codeOf(() => new LinearMemory({ wasmMemory: small, reservedBytes: 2 * WASM_PAGE })),
+    ).toBe('E_INVALID_ARGUMENT');
+  });
 });
 
 describe('LinearMemory: regions', () => {
@@ -365,6 +398,37 @@ describe('LinearMemory: growth and shrinking', () => {
     expect(m.mapRegion(10 * MiB - 2 * PAGE_SIZE)).toBe(2 * PAGE_SIZE);
     expect(m.byteLength).toBe(10 * MiB);
     expect(m.mapRegion(PAGE_SIZE)).toBe(0);
+    m.check();
+  });
+
+  it('WebAssembly.Memory: follows a given memory that its owner grows (the old buffer detaches)', () => {
+    const wasm = new WebAssembly.Memory({ initial: 2, maximum: 16 });
+    const m = new LinearMemory({ wasmMemory: wasm });
+    const a = m.mapRegion(PAGE_SIZE);
+    fill(m, a, PAGE_SIZE, 4);
+    const gen = m.generation;
+    const seen: number[] = [];
+    m.onResize((mm) => seen.push(mm.byteLength));
+    wasm.grow(3); // e.g. the wasm module's memory.grow: our buffer and views are detached now
+    // Every accessor sees the new buffer (before: byteLength 0 and empty views).
+    expect(m.byteLength).toBe(5 * WASM_PAGE);
+    expect(m.buffer).toBe(wasm.buffer);
+    expect(m.u8.length).toBe(5 * WASM_PAGE);
+    expect(m.u32.length * 4).toBe(5 * WASM_PAGE);
+    expect(m.i32.length * 4).toBe(5 * WASM_PAGE);
+    expect(m.f64.length * 8).toBe(5 * WASM_PAGE);
+    expect(m.generation).toBe(gen + 1);
+    expect(seen).toEqual([5 * WASM_PAGE]);
+    expect(holds(m, a, PAGE_SIZE, 4)).toBe(true);
+    m.check();
+    // Growing again through mapRegion starts from the real length, not from the detached one.
+    wasm.grow(1);
+    const b = m.mapRegion(6 * WASM_PAGE);
+    expect(b).toBe(a + PAGE_SIZE);
+    expect(m.byteLength).toBe(wasm.buffer.byteLength);
+    expect(m.byteLength).toBeGreaterThanOrEqual(b + 6 * WASM_PAGE);
+    expect(holds(m, a, PAGE_SIZE, 4)).toBe(true);
+    expect(m.generation).toBe(gen + 3);
     m.check();
   });
 

@@ -99,7 +99,7 @@ export class Pymalloc implements Allocator {
   private u8: Uint8Array = new Uint8Array(0);
   private gen = -1;
   private peak = 0;
-  private rawMappedSeen = -1;
+  private outsideMappedSeen = -1;
   private rawFootprint = 0;
 
   constructor(opts: PymallocOpts = {}) {
@@ -221,7 +221,7 @@ export class Pymalloc implements Allocator {
   /** Start a new peak-footprint measurement from the current footprint. */
   resetPeak(): void {
     this.peak = 0;
-    this.rawMappedSeen = -1;
+    this.outsideMappedSeen = -1;
     this.notePeak();
   }
 
@@ -456,21 +456,24 @@ export class Pymalloc implements Allocator {
 
   /**
    * Peak footprint = arena bytes + the raw domain's footprint, sampled after every arena and
-   * raw allocation. raw.stats() is asked again only when the raw memory's mapped bytes moved:
-   * the raw footprint cannot change without mapping or unmapping.
+   * raw allocation. raw.stats() is asked again only when the bytes mapped outside our arenas
+   * moved: the raw footprint cannot change without mapping or unmapping. (Keying on the whole
+   * mapped total would miss a raw release that our own arena creation made up for exactly,
+   * and add the released bytes to the peak.)
    */
   private notePeak(): void {
-    const mapped = this.raw.memory.mappedBytes();
-    if (mapped !== this.rawMappedSeen) {
-      this.rawMappedSeen = mapped;
+    const arenaBytes = this.arenas.narenasCurrentlyAllocated * ARENA_SIZE;
+    const others = this.raw.memory.mappedBytes() - arenaBytes;
+    if (others !== this.outsideMappedSeen) {
+      this.outsideMappedSeen = others;
       this.rawFootprint = this.raw.stats().footprint;
     }
-    const f = this.arenas.narenasCurrentlyAllocated * ARENA_SIZE + this.rawFootprint;
+    const f = arenaBytes + this.rawFootprint;
     if (f > this.peak) this.peak = f;
   }
 
   private peakFootprint(): number {
-    this.rawMappedSeen = -1;
+    this.outsideMappedSeen = -1;
     this.notePeak();
     return this.peak;
   }

@@ -260,6 +260,29 @@ describe('debug realloc (CPython _PyMem_DebugRawRealloc)', () => {
     pm.check();
   });
 
+  it('a shrink in place leaves the poisoned old tail 0xDD (short and long blocks)', () => {
+    const pm = freshDebug();
+    // Short (≤ 128 bytes): all data saved, header to old trailer poisoned, the new size restored.
+    const p = pm.malloc(100); // inner 112 bytes: class 13
+    fill(pm, p, 100, 6);
+    expect(pm.realloc(p, 80)).toBe(p); // inner 92: 4·92 > 3·112, in place
+    expect(bytes(pm, p - 8, p)).toEqual([0, 0, 0, 80, O, 0xfd, 0xfd, 0xfd]);
+    expectFilled(pm, p, 80, 6);
+    expect(bytes(pm, p + 80, p + 84)).toEqual([0xfd, 0xfd, 0xfd, 0xfd]);
+    expect(bytes(pm, p + 84, p + 104)).toEqual(new Array<number>(20).fill(DEADBYTE));
+    // Long: 64 bytes saved at each end; the middle is never touched.
+    const q = pm.malloc(300); // inner 312 bytes: class 38 (312), slack none
+    fill(pm, q, 300, 7);
+    expect(pm.realloc(q, 250)).toBe(q); // inner 262: 4·262 > 3·312, in place
+    expect(bytes(pm, q - 8, q)).toEqual([0, 0, 0, 250, O, 0xfd, 0xfd, 0xfd]);
+    expectFilled(pm, q, 250, 7);
+    expect(bytes(pm, q + 250, q + 254)).toEqual([0xfd, 0xfd, 0xfd, 0xfd]);
+    expect(bytes(pm, q + 254, q + 304)).toEqual(new Array<number>(50).fill(DEADBYTE));
+    pm.free(p);
+    pm.free(q);
+    pm.check();
+  });
+
   it('restores more than 128 bytes through a move (first and last 64 saved, the rest copied)', () => {
     const pm = freshDebug();
     const p = pm.malloc(450);

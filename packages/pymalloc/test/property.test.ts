@@ -1,18 +1,28 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Pymalloc } from '@pyheap/pymalloc';
-import { fresh, freshDebug } from './helpers.js';
+import {
+  DEBUG_EXTRA_BYTES,
+  DEBUG_HEADER_BYTES,
+  MAX_POOLS_IN_ARENA,
+  type Pymalloc,
+} from '@pyheap/pymalloc';
+import { fresh, freshDebug, usableArenas } from './helpers.js';
 
 /*
  * Random malloc/calloc/realloc/free sequences against a simple model: the live blocks with
- * their size and a byte pattern. After every step pymalloc's check() must pass, every live
- * block must still hold its pattern, no two blocks may overlap, and the counters must agree.
+ * their size, a byte pattern, and where spec a.7 / a.11 says each block must live (pymalloc
+ * and its block size, or the raw domain). After every step pymalloc's check() must pass, every
+ * live block must still hold its pattern, no two blocks may overlap, and the counters must
+ * agree with the model. In debug mode the model applies the same rules to the hooks' inner
+ * requests (size + DEBUG_EXTRA_BYTES, at address − DEBUG_HEADER_BYTES).
  */
 
 type Cmd =
   | { op: 'malloc'; size: number }
   | { op: 'calloc'; nelem: number; elsize: number }
   | { op: 'realloc'; pick: number; size: number }
+  /** realloc to 3/4 of the block's pymalloc size, + delta: the edge of a.11's in-place rule. */
+  | { op: 'shrink'; pick: number; delta: number }
   | { op: 'free'; pick: number };
 
 const size = fc.oneof(
@@ -32,6 +42,12 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({ pick: fc.nat(), size }).map((r): Cmd => ({ op: 'realloc', ...r })),
   },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ pick: fc.nat(), delta: fc.integer({ min: -1, max: 1 }) })
+      .map((r): Cmd => ({ op: 'shrink', ...r })),
+  },
   { weight: 4, arbitrary: fc.nat().map((pick): Cmd => ({ op: 'free', pick })) },
 );
 
@@ -39,11 +55,20 @@ interface Block {
   addr: number;
   size: number;
   seed: number;
+  /** Block size of the pymalloc block holding it (the inner block in debug mode); 0 = raw. */
+  block: number;
+}
+
+/** a.7: requests of 1..512 bytes get a block of their class, anything else goes raw. */
+function routed(n: number): number {
+  return n >= 1 && n <= 512 ? 8 * Math.ceil(n / 8) : 0;
 }
 
 function run(pm: Pymalloc, cmds: Cmd[], debug: boolean): void {
   const live: Block[] = [];
   let seeds = 0;
+  const extra = debug ? DEBUG_EXTRA_BYTES : 0;
+  const inner = (addr: number): number => addr - (debug ? DEBUG_HEADER_BYTES : 0);
   const u8 = (): Uint8Array => pm.memory.u8;
   const write = (b: Block): void => {
     const m = u8();
@@ -56,17 +81,17 @@ function run(pm: Pymalloc, cmds: Cmd[], debug: boolean): void {
         expect.fail(`block ${b.addr} (${b.size}) changed at byte ${i}`);
     }
   };
-  /** `fresh`: from malloc/calloc, so 1..512 bytes must be a pymalloc block of its class. */
-  const adopt = (addr: number, n: number, fresh: boolean): Block => {
+  /** A block of `n` bytes the model places in a pymalloc block of `block` bytes (0: raw). */
+  const adopt = (addr: number, n: number, block: number): Block => {
     expect(addr).not.toBe(0);
     expect(addr % 8).toBe(0);
+    expect(pm.isPymallocBlock(inner(addr)), `block of ${n} bytes in pymalloc`).toBe(block !== 0);
     const usable = pm.usableSize(addr);
     if (debug)
       expect(usable).toBe(n); // the size asked for
-    else if (fresh && n >= 1 && n <= 512) expect(usable).toBe(8 * Math.ceil(n / 8));
-    else expect(usable).toBeGreaterThanOrEqual(n); // raw, or a block realloc kept in place
-    if (!debug && fresh) expect(pm.isPymallocBlock(addr)).toBe(n >= 1 && n <= 512);
-    const b = { addr, size: n, seed: ++seeds };
+    else if (block !== 0) expect(usable).toBe(block);
+    else expect(usable).toBeGreaterThanOrEqual(n);
+    const b = { addr, size: n, seed: ++seeds, block };
     write(b);
     live.push(b);
     return b;
@@ -79,31 +104,55 @@ function run(pm: Pymalloc, cmds: Cmd[], debug: boolean): void {
       expect(prev.addr + Math.max(pm.usableSize(prev.addr), 1)).toBeLessThanOrEqual(sorted[i].addr);
     }
     for (const b of live) verify(b);
-    expect(pm.stats().blocksInUse).toBe(live.length);
+    const s = pm.stats();
+    expect(s.blocksInUse).toBe(live.length);
+    expect(s.rawBlocks).toBe(live.filter((b) => b.block === 0).length);
+    if (!debug) {
+      let bytes = 0;
+      for (const b of live) bytes += b.block !== 0 ? b.block : pm.raw.usableSize(b.addr);
+      expect(s.bytesInUse).toBe(bytes);
+    }
   };
   for (const c of cmds) {
     switch (c.op) {
       case 'malloc':
-        adopt(pm.malloc(c.size), c.size, true);
+        adopt(pm.malloc(c.size), c.size, routed(c.size + extra));
         break;
       case 'calloc': {
         const n = c.nelem * c.elsize;
         const p = pm.calloc(c.nelem, c.elsize);
         expect([...u8().subarray(p, p + n)].every((x) => x === 0)).toBe(true);
-        adopt(p, n, true);
+        adopt(p, n, routed(n + extra));
         break;
       }
-      case 'realloc': {
+      case 'realloc':
+      case 'shrink': {
         if (live.length === 0) {
-          adopt(pm.realloc(0, c.size), c.size, true);
+          if (c.op === 'shrink') break;
+          adopt(pm.realloc(0, c.size), c.size, routed(c.size + extra));
           break;
         }
         const [old] = live.splice(c.pick % live.length, 1);
-        const q = pm.realloc(old.addr, c.size);
-        verify(old, Math.min(old.size, c.size), q);
+        const n =
+          c.op === 'realloc'
+            ? c.size
+            : Math.max(0, (((old.block || old.size + extra) * 3) >>> 2) + c.delta - extra);
+        const q = pm.realloc(old.addr, n);
+        verify(old, Math.min(old.size, n), q);
+        // a.11: a raw block stays raw; a pymalloc block of B bytes stays in place for a request
+        // m ≤ B with 4m > 3B, else moves where a.7 routes m.
+        const m = n + extra;
+        let block: number;
+        if (old.block === 0) block = 0;
+        else if (m <= old.block && 4 * m > 3 * old.block) {
+          expect(q, `realloc ${old.block}-byte block to ${m} stays in place`).toBe(old.addr);
+          block = old.block;
+        } else {
+          expect(q, `realloc ${old.block}-byte block to ${m} moves`).not.toBe(old.addr);
+          block = routed(m);
+        }
         if (q !== old.addr) expect(pm.owns(old.addr)).toBe(false);
-        const b = adopt(q, c.size, false);
-        expect(b.addr).toBe(q);
+        adopt(q, n, block);
         break;
       }
       case 'free': {
@@ -166,5 +215,64 @@ describe('random sequences against a model', () => {
     for (const p of slots) pm.free(p);
     expect(pm.stats().arenasCurrent).toBe(1);
     pm.check();
+  });
+});
+
+/*
+ * usable_arenas against an independent model of spec a.7–a.8, stated without fingers: the
+ * head gives a pool (a new arena when the list is empty); an arena that gains a pool goes
+ * before the first arena with at least its new count (that is CPython's "just after the
+ * rightmost arena with the old count"), unless it became wholly free and is not the last,
+ * in which case it is given back. Pools are filled and emptied whole (7 blocks of 512 bytes),
+ * so every step moves exactly one pool.
+ */
+describe('usable_arenas order against a model of a.8', () => {
+  type Op = { op: 'take' } | { op: 'give'; pick: number };
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    { weight: 3, arbitrary: fc.constant<Op>({ op: 'take' }) },
+    { weight: 2, arbitrary: fc.nat().map((pick): Op => ({ op: 'give', pick })) },
+  );
+
+  it('matches the model exactly, arena by arena, after every step', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 150 }), (ops) => {
+        const pm = fresh();
+        const pools: Array<{ blocks: number[]; arena: number }> = [];
+        const model: Array<{ a: number; n: number }> = []; // usable_arenas, head first
+        const nfree = new Map<number, number>(); // free pools of every allocated arena
+        for (const o of ops) {
+          if (o.op === 'take') {
+            const blocks = Array.from({ length: 7 }, () => pm.malloc(512));
+            const a = pm.arenas.arenaOf(blocks[0]);
+            if (model.length === 0) {
+              expect(nfree.has(a), 'a new arena').toBe(false);
+              model.push({ a, n: MAX_POOLS_IN_ARENA });
+            }
+            const head = model[0];
+            expect(a, 'the pool comes from the head of usable_arenas').toBe(head.a);
+            nfree.set(a, --head.n);
+            if (head.n === 0) model.shift();
+            pools.push({ blocks, arena: a });
+          } else if (pools.length > 0) {
+            const [{ blocks, arena: a }] = pools.splice(o.pick % pools.length, 1);
+            for (const p of blocks) pm.free(p);
+            const n = nfree.get(a)! + 1;
+            nfree.set(a, n);
+            const i = model.findIndex((e) => e.a === a);
+            if (i !== -1) model.splice(i, 1);
+            if (n === MAX_POOLS_IN_ARENA && i !== -1 && i !== model.length) {
+              nfree.delete(a); // wholly free and not last: given back
+            } else {
+              const j = model.findIndex((e) => e.n >= n);
+              model.splice(j === -1 ? model.length : j, 0, { a, n });
+            }
+          }
+          expect(usableArenas(pm)).toEqual(model.map((e) => [e.a, e.n]));
+          expect(pm.stats().arenasCurrent).toBe(nfree.size);
+          pm.check();
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 });

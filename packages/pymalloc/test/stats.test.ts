@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ARENA_SIZE } from '@pyheap/pymalloc';
+import { LinearMemory, RawAllocator } from '@pyheap/memory';
+import { ARENA_SIZE, createPymalloc } from '@pyheap/pymalloc';
 import { fresh } from './helpers.js';
 
 describe('stats() and debugMallocStats()', () => {
@@ -97,6 +98,26 @@ describe('stats() and debugMallocStats()', () => {
     const big = pm.malloc(200_000); // raw: a region of its own
     expect(pm.stats().peakFootprint).toBe(ARENA_SIZE + pm.raw.stats().footprint);
     pm.free(big);
+    pm.check();
+  });
+
+  it('does not count a raw release that a new arena made up for into the peak', () => {
+    // 64 KiB raw chunks: a chunk given back and an arena mapped leave the memory's mapped total
+    // where it was, while the footprint moved from the raw domain to the arenas.
+    const memory = new LinearMemory();
+    const raw = new RawAllocator({ memory, chunkBytes: ARENA_SIZE });
+    const pm = createPymalloc({ memory, raw });
+    pm.malloc(8); // arena 1
+    const r1 = pm.malloc(40_000); // raw chunk 1
+    const r2 = pm.malloc(40_000); // raw chunk 2: footprint 3 · 64 KiB, the true peak
+    pm.free(r1); // chunk 1 kept for reuse
+    pm.free(r2); // chunk 2 given back: footprint 2 · 64 KiB
+    for (let i = 0; i < 7 * 16; i++) pm.malloc(512); // fills arena 1, maps arena 2
+    const s = pm.stats();
+    expect(s.arenasCurrent).toBe(2);
+    expect(s.footprint).toBe(3 * ARENA_SIZE);
+    expect(memory.peakMappedBytes()).toBe(3 * ARENA_SIZE);
+    expect(s.peakFootprint).toBe(3 * ARENA_SIZE); // was 4 · 64 KiB: a footprint never held
     pm.check();
   });
 });
