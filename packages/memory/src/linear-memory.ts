@@ -32,9 +32,12 @@ import {
 
 export interface LinearMemoryOpts {
   /**
-   * What backs the memory. Default 'ArrayBuffer' (grown by copy). 'ResizableArrayBuffer'
+   * What backs the memory. Default 'WebAssembly.Memory' (where the engine has WebAssembly,
+   * else 'ArrayBuffer'): fast views, grows in place in 64 KiB pages, never shrinks — memory
+   * given back leaves the footprint and is reused, but stays with the engine. 'ArrayBuffer'
+   * grows by copying into a larger buffer and can shrink (shrinkToFit); 'ResizableArrayBuffer'
    * grows in place (views are ~2.5× slower on Node 20); 'SharedArrayBuffer' is allocated at
-   * `maxBytes` up front and never grows; 'WebAssembly.Memory' grows in 64 KiB pages.
+   * `maxBytes` up front and never grows.
    */
   backing?: MemoryBacking | 'ResizableArrayBuffer';
   /** Bytes at creation. Default 1 MiB (rounded up to pages; 64 KiB for WebAssembly). */
@@ -54,6 +57,14 @@ export interface LinearMemoryOpts {
 }
 
 const WASM_PAGE = 65536;
+/**
+ * A WebAssembly.Memory where the engine has one: views as fast as a plain ArrayBuffer's and
+ * growth in place, with no copy of the heap (docs/decisions/0002-linear-memory-backing.md).
+ */
+const DEFAULT_BACKING: MemoryBacking | 'ResizableArrayBuffer' =
+  typeof WebAssembly === 'object' && typeof WebAssembly.Memory === 'function'
+    ? 'WebAssembly.Memory'
+    : 'ArrayBuffer';
 /** An automatic shrink needs at least this much unused above the top (and ¾ of the buffer). */
 export const AUTO_SHRINK_MIN_BYTES = 32 << 20;
 
@@ -81,7 +92,7 @@ export class LinearMemory implements Memory {
   private readonly listeners = new Set<(m: Memory) => void>();
 
   constructor(opts: LinearMemoryOpts = {}) {
-    const backing = opts.wasmMemory ? 'WebAssembly.Memory' : (opts.backing ?? 'ArrayBuffer');
+    const backing = opts.wasmMemory ? 'WebAssembly.Memory' : (opts.backing ?? DEFAULT_BACKING);
     // The whole 32-bit space (2^32 itself) is allowed although it is not a valid size; the
     // maximum is rounded down to whole pages so that every length the buffer takes is one.
     const maxAsked =

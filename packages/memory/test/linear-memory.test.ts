@@ -15,9 +15,9 @@ function codeOf(fn: () => unknown): string {
 }
 
 describe('LinearMemory: construction', () => {
-  it('defaults: a 1 MiB ArrayBuffer growing up to 2 GiB, nothing mapped', () => {
+  it('defaults: a 1 MiB WebAssembly.Memory growing up to 2 GiB, nothing mapped', () => {
     const m = new LinearMemory();
-    expect(m.backing).toBe('ArrayBuffer');
+    expect(m.backing).toBe('WebAssembly.Memory');
     expect(m.byteLength).toBe(MiB);
     expect(m.maxByteLength).toBe(2 ** 31);
     expect(m.buffer).toBeInstanceOf(ArrayBuffer);
@@ -31,7 +31,7 @@ describe('LinearMemory: construction', () => {
   });
 
   it('rounds initialBytes up and maxBytes down to whole pages', () => {
-    const m = new LinearMemory({ initialBytes: 5000, maxBytes: 100_001 });
+    const m = new LinearMemory({ backing: 'ArrayBuffer', initialBytes: 5000, maxBytes: 100_001 });
     expect(m.byteLength).toBe(2 * PAGE_SIZE);
     expect(m.maxByteLength).toBe(24 * PAGE_SIZE);
     // Growth stops exactly at the rounded maximum: 23 pages fit above the null page, 24 do not.
@@ -70,8 +70,8 @@ describe('LinearMemory: construction', () => {
   it('rejects reservedBytes that leave no page below the maximum', () => {
     // Accepted before: the top started beyond the buffer, so check() failed on a new memory.
     for (const opts of [
-      { reservedBytes: MiB, maxBytes: 8192 },
-      { reservedBytes: 8192, maxBytes: 8192 },
+      { backing: 'ArrayBuffer' as const, reservedBytes: MiB, maxBytes: 8192 },
+      { backing: 'ArrayBuffer' as const, reservedBytes: 8192, maxBytes: 8192 },
       { reservedBytes: 2 ** 32 - PAGE_SIZE },
       { backing: 'WebAssembly.Memory' as const, reservedBytes: MiB, maxBytes: WASM_PAGE },
     ]) {
@@ -80,7 +80,7 @@ describe('LinearMemory: construction', () => {
         JSON.stringify(opts),
       ).toBe('E_INVALID_ARGUMENT');
     }
-    const m = new LinearMemory({ reservedBytes: 4096, maxBytes: 8192 }); // exactly one page left
+    const m = new LinearMemory({ backing: 'ArrayBuffer', reservedBytes: 4096, maxBytes: 8192 }); // one page left
     m.check();
     expect(m.mapRegion(1)).toBe(PAGE_SIZE);
     expect(m.mapRegion(1)).toBe(0);
@@ -257,7 +257,7 @@ describe('LinearMemory: growth and shrinking', () => {
   }
 
   it('ArrayBuffer: growth replaces the views, bumps generation, calls listeners, keeps contents', () => {
-    const m = new LinearMemory();
+    const m = new LinearMemory({ backing: 'ArrayBuffer' });
     const a = m.mapRegion(64 * 1024);
     fill(m, a, 64 * 1024, 1);
     const oldU32 = m.u32;
@@ -285,7 +285,7 @@ describe('LinearMemory: growth and shrinking', () => {
   });
 
   it('ArrayBuffer: shrinkToFit gives the unused tail back, keeping contents', () => {
-    const m = new LinearMemory();
+    const m = new LinearMemory({ backing: 'ArrayBuffer' });
     const a = m.mapRegion(PAGE_SIZE);
     fill(m, a, PAGE_SIZE, 7);
     const big = m.mapRegion(8 * MiB);
@@ -312,7 +312,7 @@ describe('LinearMemory: growth and shrinking', () => {
   });
 
   it('ArrayBuffer: shrinks by itself once ¾ of the buffer and ≥ 32 MiB lie unused', () => {
-    const m = new LinearMemory();
+    const m = new LinearMemory({ backing: 'ArrayBuffer' });
     const a = m.mapRegion(PAGE_SIZE);
     fill(m, a, PAGE_SIZE, 9);
     const big = m.mapRegion(40 * MiB);
@@ -323,7 +323,7 @@ describe('LinearMemory: growth and shrinking', () => {
   });
 
   it('ArrayBuffer: does not shrink by itself for less than 32 MiB or less than ¾ unused', () => {
-    const m = new LinearMemory();
+    const m = new LinearMemory({ backing: 'ArrayBuffer' });
     const a = m.mapRegion(3 * MiB);
     const b = m.mapRegion(2 * MiB);
     const len = m.byteLength;

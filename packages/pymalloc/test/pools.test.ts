@@ -330,6 +330,7 @@ describe('realloc, calloc, raw routing', () => {
   it('falls back to the raw domain when no arena can be mapped (pymalloc declines)', () => {
     // Room for the raw domain's 1 MiB chunk but not for another 64 KiB arena.
     const pm = fresh({
+      backing: 'ArrayBuffer', // page-exact maximum (a WebAssembly.Memory's is whole 64 KiB pages)
       maxBytes: 4096 + (1 << 20) + 32768,
       initialBytes: 4096 + (1 << 20) + 32768,
     });
