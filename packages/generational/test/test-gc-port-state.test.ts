@@ -262,6 +262,26 @@ describe.each([false, true])('with refLayout = %s', (layout) => {
       expect(w.collect()).toBe(1);
     });
 
+    it('get_stats: collected and uncollectable totals go to the generation collected', () => {
+      const w = new World();
+      const U = w.cls('U', { tpDel: () => {} });
+      const u = w.new(U);
+      w.set(u, 0, u);
+      const l = w.emptyList(1);
+      w.set(l, 0, l);
+      w.drop(u, l);
+      expect(w.collector.collect(1)).toEqual({ generation: 1, collected: 1, uncollectable: 1 });
+      expect(w.collector.getStats()).toEqual([
+        { collections: 0, collected: 0, uncollectable: 0 },
+        { collections: 1, collected: 1, uncollectable: 1 },
+        { collections: 0, collected: 0, uncollectable: 0 },
+      ]);
+      const g = w.collector.garbage.pop()!;
+      w.set(g, 0, 0);
+      w.drop(g);
+      expect(w.live()).toBe(0);
+    });
+
     it('test_get_stats: collections counted for the generation collected only', () => {
       const w = new World();
       const old = w.collector.getStats();
@@ -291,6 +311,22 @@ describe.each([false, true])('with refLayout = %s', (layout) => {
       expect(w.collector.getFreezeCount()).toBe(0);
       expect(w.collector.getObjects(2).length).toBe(2);
       expect(w.collect()).toBe(1);
+    });
+
+    it('freeze moves generations 0, 1, 2 in that order; unfreeze appends them to generation 2', () => {
+      const w = new World();
+      const a = w.list();
+      w.collect(1); // a: generation 2
+      const b = w.list();
+      w.collect(0); // b: generation 1
+      const c = w.list(); // generation 0
+      w.collector.freeze();
+      expect(w.collector.getFreezeCount()).toBe(3);
+      const d = w.list();
+      w.collect(1); // d: generation 2, ahead of what unfreeze brings back
+      w.collector.unfreeze();
+      expect(w.collector.getObjects(2)).toEqual([d, c, b, a]);
+      w.drop(a, b, c, d);
     });
 
     it('references from frozen objects act as external references', () => {
@@ -486,6 +522,21 @@ describe.each([false, true])('with refLayout = %s', (layout) => {
       expect(w.collect()).toBe(0);
       expect(seen).toEqual(['start', 'stop']);
       expect(w.unraisable.length).toBe(2);
+    });
+
+    it('a scheduled collection that no generation qualifies for any more runs no callbacks (3.13)', () => {
+      const w = new World({ schedule: 'safepoint', thresholds: [1, 10, 10], enabled: true });
+      const phases: CollectPhase[] = [];
+      w.collector.callbacks.push((phase) => phases.push(phase));
+      const a = w.list();
+      const b = w.list(); // count0 2 > 1: scheduled
+      expect(w.collector.isScheduled()).toBe(true);
+      w.collector.setThreshold(100);
+      expect(w.collector.collectScheduled()).toBe(0);
+      expect(phases).toEqual([]);
+      expect(w.collector.getStats().map((s) => s.collections)).toEqual([0, 0, 0]);
+      expect(w.collector.getCount()).toEqual([2, 0, 0]);
+      w.drop(a, b);
     });
 
     it('a collect() from inside a collection returns 0 (f.13)', () => {

@@ -272,6 +272,29 @@ describe.each([false, true])('with refLayout = %s', (layout) => {
       w.check();
     });
 
+    it('what a __del__ resurrects in a collection of generation 0 moves on to generation 1, with what it reaches', () => {
+      const w = new World();
+      const saved: Addr[] = [];
+      const Lazarus = w.cls('Lazarus', {
+        del: (self) => {
+          w.heap.incref(self);
+          saved.push(self);
+        },
+      });
+      const laz = w.new(Lazarus);
+      const cargo = w.new();
+      w.set(laz, 0, cargo);
+      w.set(cargo, 0, laz);
+      w.drop(laz, cargo);
+      expect(w.collect(0)).toBe(0);
+      expect(w.collector.getObjects(0)).toEqual([]);
+      expect(new Set(w.collector.getObjects(1))).toEqual(new Set([laz, cargo]));
+      w.set(laz, 0, 0);
+      w.drop(saved.pop()!);
+      expect(w.live()).toBe(0);
+      w.check();
+    });
+
     it('test_resurrection_is_transitive: laz ↔ cargo, laz resurrects → cargo survives with it', () => {
       const w = new World();
       const resurrected: Addr[] = [];

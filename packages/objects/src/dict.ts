@@ -119,6 +119,13 @@ export class DictApi {
       u32 = heap.u32;
       u32[di + DICT_KEYS_IDX] = keys;
     } else {
+      if (u32[(keys >>> 2) + DK_KIND_IDX] === DK_UNICODE && core.kindOf(key) !== KIND_STR) {
+        // insertdict: the first non-str key converts the table with an insertion_resize
+        // (GROWTH_RATE = used·3) into a general one before anything else.
+        if (!this.resize(d, keysizeFor(u32[di + DICT_USED_IDX] * 3), DK_GENERAL)) return false;
+        u32 = heap.u32;
+        keys = u32[di + DICT_KEYS_IDX];
+      }
       const slot = lookupSlot(core, keys, key, hash);
       if (slot >= 0) {
         const size = u32[(keys >>> 2) + DK_SIZE_IDX];
@@ -127,21 +134,22 @@ export class DictApi {
         heap.incref(value);
         u32[e + DKE_VALUE] = value;
         u32[di + DICT_VERSION_IDX]++;
-        this.maintainTracking(d, 0, value);
+        // MAINTAIN_TRACKING runs on both paths of insertdict with the key passed in: an equal
+        // key that may be tracked (a fresh tuple) tracks the dict even though it is not stored.
+        this.maintainTracking(d, key, value);
         heap.decref(old);
         return true;
       }
       if (u32[(keys >>> 2) + DK_USABLE_IDX] === 0) {
         // insertion_resize: GROWTH_RATE = used·3 (which also shrinks a table of holes).
-        if (!this.resize(d, keysizeFor(u32[di + DICT_USED_IDX] * 3))) return false;
+        const kind = u32[(keys >>> 2) + DK_KIND_IDX];
+        if (!this.resize(d, keysizeFor(u32[di + DICT_USED_IDX] * 3), kind)) return false;
         u32 = heap.u32;
         keys = u32[di + DICT_KEYS_IDX];
       }
     }
     const k = keys >>> 2;
     const size = u32[k + DK_SIZE_IDX];
-    if (u32[k + DK_KIND_IDX] === DK_UNICODE && core.kindOf(key) !== KIND_STR)
-      u32[k + DK_KIND_IDX] = DK_GENERAL;
     const n = u32[k + DK_NENTRIES_IDX];
     insertIndex(core, keys, size, hash, n);
     const e = entriesBase(keys, size) + n * DK_ENTRY_WORDS;
@@ -158,12 +166,12 @@ export class DictApi {
     return true;
   }
 
-  /** dictresize: a fresh table of `size` slots holding the live entries in order. */
-  private resize(d: Addr, size: number): boolean {
+  /** dictresize: a fresh table of `size` slots and `kind` holding the live entries in order. */
+  private resize(d: Addr, size: number, kind: number): boolean {
     const core = this.core;
     const di = d >>> 2;
     const old = core.heap.u32[di + DICT_KEYS_IDX];
-    const fresh = newKeys(core, size, core.heap.u32[(old >>> 2) + DK_KIND_IDX]);
+    const fresh = newKeys(core, size, kind);
     if (fresh === 0) return false;
     copyEntries(core, old, fresh);
     core.heap.u32[di + DICT_KEYS_IDX] = fresh;

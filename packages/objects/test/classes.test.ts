@@ -55,6 +55,23 @@ describe('attributes', () => {
     rt.decref(C);
   });
 
+  it("tp_clear (the collector's) drops slots and the dict but keeps __class__ (subtype_clear)", () => {
+    const C = rt.cls.new('C', { slots: ['a', '__dict__'] });
+    const c = rt.instance.new(C);
+    const x = rt.list.new();
+    rt.instance.setAttr(c, 'a', x);
+    rt.instance.setAttr(c, 'b', x);
+    expect(rt.refcnt(x)).toBe(3);
+    rt.heap.clear(c);
+    expect(rt.refcnt(x)).toBe(1);
+    expect(rt.instance.lookupAttr(c, 'a')).toBe(0);
+    expect(rt.instance.lookupAttr(c, 'b')).toBe(0);
+    expect(rt.instance.classOf(c)).toBe(C);
+    expect(rt.refcnt(C)).toBe(2); // ours and the instance's
+    rt.checkObject(c);
+    for (const o of [x, c, C]) rt.decref(o);
+  });
+
   it('__slots__: fixed slots, no dict, not weakrefable unless named', () => {
     const S = rt.cls.new('S', { slots: ['a', 'b'] });
     const s = rt.instance.new(S);

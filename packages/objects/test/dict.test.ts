@@ -119,6 +119,31 @@ describe('dict growth and shrink', () => {
     rt.decref(d);
   });
 
+  it('the first non-str key converts a str-keyed table with an insertion_resize (used·3)', () => {
+    // insertdict: DK_IS_UNICODE(keys) && !PyUnicode_CheckExact(key) → insertion_resize, even
+    // when the table has room: 3 entries → GROWTH_RATE 9 → 16 slots.
+    const d = rt.dict.new();
+    for (const k of ['a', 'b', 'c']) put(d, k, k);
+    expect(rt.dict.tableSize(d)).toBe(8);
+    put(d, 1, 'one');
+    expect(rt.dict.tableSize(d)).toBe(16);
+    expect(keysOf(d)).toEqual(['a', 'b', 'c', 1]);
+    put(d, 2, 'two'); // already general: no further conversion
+    expect(rt.dict.tableSize(d)).toBe(16);
+    rt.checkObject(d);
+    rt.decref(d);
+    // One str entry: 3 → still 8 slots, but a new general table (holes squeezed out).
+    const e = rt.dict.new();
+    put(e, 'x', 0);
+    put(e, 'y', 0);
+    del(e, 'x');
+    put(e, 7, 0);
+    expect(rt.dict.tableSize(e)).toBe(8);
+    expect(keysOf(e)).toEqual(['y', 7]);
+    rt.checkObject(e);
+    rt.decref(e);
+  });
+
   it('a table full of holes shrinks on the next resize', () => {
     const d = rt.dict.new();
     for (let i = 0; i < 100; i++) put(d, i, i);
@@ -246,6 +271,48 @@ describe('dict keys: equality and hashing like Python', () => {
     expect(() => rt.dict.delete(d, five)).toThrow('5');
     expect(() => rt.dict.pop(d, five)).toThrow('5');
     for (const o of [d, k]) rt.decref(o);
+  });
+});
+
+describe('dict mutation seen from finalizers', () => {
+  it("d[k] = x: the old value's finalizer already sees x under k (insertdict)", () => {
+    const d = rt.dict.new();
+    const k = rt.str.new('key');
+    const seen: number[] = [];
+    const C = rt.cls.new('C', { finalize: (r) => seen.push(r.dict.get(d, k)) });
+    const c = rt.instance.new(C);
+    rt.dict.set(d, k, c);
+    rt.decref(c);
+    const x = rt.int.new(1000);
+    rt.dict.set(d, k, x);
+    expect(seen).toEqual([x]);
+    for (const o of [x, k, d, C]) rt.decref(o);
+  });
+
+  it('d.clear(): finalizers of the values see an empty dict, and may refill it', () => {
+    const d = rt.dict.new();
+    const seen: number[] = [];
+    const C = rt.cls.new('C', {
+      finalize: (r) => {
+        seen.push(r.dict.len(d));
+        const k = r.str.new('late');
+        r.dict.set(d, k, r.None);
+        r.decref(k);
+      },
+    });
+    const c = rt.instance.new(C);
+    put(d, 'a', 1);
+    const b = rt.str.new('b');
+    rt.dict.set(d, b, c);
+    rt.decref(c);
+    rt.decref(b);
+    put(d, 'z', 2);
+    rt.dict.clear(d);
+    expect(seen).toEqual([0]);
+    expect(keysOf(d)).toEqual(['late']);
+    rt.checkObject(d);
+    rt.decref(d);
+    rt.decref(C);
   });
 });
 

@@ -126,4 +126,19 @@ describe('list operations', () => {
     rt.decref(l);
     rt.decref(C);
   });
+
+  it("l[i] = x: the old item's finalizer already sees x in its place (Py_SETREF order)", () => {
+    const l = rt.list.new();
+    const seen: number[] = [];
+    const C = rt.cls.new('C', { finalize: (r) => seen.push(r.list.get(l, 0)) });
+    const c = rt.instance.new(C);
+    rt.list.append(l, c);
+    rt.decref(c);
+    const x = rt.int.new(1000);
+    rt.list.set(l, 0, x);
+    expect(seen).toEqual([x]);
+    rt.decref(x);
+    rt.decref(l);
+    rt.decref(C);
+  });
 });

@@ -90,6 +90,30 @@ describe.each([
     for (const o of [d, a, l, b, e, t, f, g, tk]) rt.decref(o);
   });
 
+  it('replacing a value tracks the dict when the key passed in may be tracked (insertdict)', () => {
+    fresh();
+    // d = {(3, 4): None}; both untracked by collections; then d[(3, 4)] = 1 with a fresh,
+    // tracked, equal tuple: MAINTAIN_TRACKING(mp, key, value) sees that key and tracks d,
+    // although the entry keeps its first key object.
+    const d = rt.dict.new();
+    const k1 = rt.fromJS(Object.freeze([3, 4]));
+    rt.dict.set(d, k1, rt.None);
+    rt.heap.untrack(k1);
+    rt.heap.untrack(d);
+    const k2 = rt.fromJS(Object.freeze([3, 4]));
+    expect(rt.isTracked(k2)).toBe(true);
+    rt.dict.set(d, k2, rt.int.new(1));
+    expect(rt.dict.len(d)).toBe(1);
+    expect(rt.dict.keyAt(d, 0)).toBe(k1);
+    expect(rt.isTracked(d)).toBe(true);
+    // An untracked equal key and an atom value leave an untracked dict alone.
+    rt.heap.untrack(d);
+    rt.heap.untrack(k2);
+    rt.dict.set(d, k2, rt.int.new(2));
+    expect(rt.isTracked(d)).toBe(false);
+    for (const o of [d, k1, k2]) rt.decref(o);
+  });
+
   it("an instance's own dict is not a GC object; handed out, it is an ordinary dict", () => {
     fresh();
     const C = rt.cls.new('C');

@@ -31,6 +31,7 @@ import {
   TPFLAGS_HAS_FINALIZE,
   TPFLAGS_HAS_LEGACY_DEL,
   TPFLAGS_HAVE_GC as TPFLAGS_HAVE_GC_,
+  TPFLAGS_WEAKREF,
   TYPE_ID_MASK as TYPE_ID_MASK_,
   PyheapError,
   type Addr,
@@ -81,6 +82,10 @@ export abstract class Deallocator extends HeapCore {
       // Trashcan: defer to the drain loop below us (CPython pushes on trash_delete_later,
       // already untracked).
       const t = this.u32[(obj >>> 2) + OB_TYPE_IDX] & TYPE_ID_MASK;
+      // weakref_dealloc unlinks a weakref before anything else: one waiting here must not stay
+      // in its referent's list (a second shared weakref could be made meanwhile, and a dying
+      // one must get no callback).
+      if ((this.typeFlags[t] & TPFLAGS_WEAKREF) !== 0) this.weakrefs.clear(obj, true);
       const tracked = (this.typeFlags[t] & TPFLAGS_HAVE_GC) !== 0 && this.untrackGc(obj);
       this.pushFrame(obj, tracked ? FRAME_DEFERRED_TRACKED : FRAME_DEFERRED);
       this.nDeferred++;

@@ -265,6 +265,18 @@ export class ObjectHeap extends Deallocator implements ObjectSpace {
     }
     const wr = this.alloc(this.weakrefType);
     if (wr === 0) return 0;
+    if (cb === undefined) {
+      // The allocation may have run a collection (the collector's containerAllocated hook)
+      // whose finalizers made the shared weakref meanwhile: return that one, so that the list
+      // keeps a single callback-less weakref — CPython's PyWeakref_NewRef looks again after
+      // new_weakref ("Someone else added a ref without a callback during GC").
+      const basic = this.weakrefs.basicRef(referent);
+      if (basic !== 0) {
+        this.incref(basic);
+        this.decref(wr);
+        return basic;
+      }
+    }
     this.weakrefs.add(referent, wr, cb);
     this.trackGc(wr);
     return wr;

@@ -261,6 +261,81 @@ describe('no recursion: the work stack and the trashcan', () => {
     for (const w of weakOf.values()) heap.decref(w);
   });
 
+  it('a weakref waiting in the trashcan when its referent dies gets no callback (it is dead)', () => {
+    // PyObject_ClearWeakRefs calls a callback only "if the weakref object itself is still
+    // alive": past TRASHCAN_LIMIT levels both the weakref and its referent wait, refcount 0,
+    // and the referent (deferred last) is deallocated first. The weakref was unlinked when it
+    // was deferred, as weakref_dealloc unlinks first.
+    const { heap, unraisable } = makeEnv();
+    const Box = heap.registerType({
+      name: 'Box',
+      basicSize: 16,
+      refOffset: 8,
+      refCount: 2,
+      clear(h, o) {
+        h.setSlot(o, 12, 0); // the weakref first…
+        h.setSlot(o, 8, 0); // …then the next box, or the referent
+      },
+    });
+    const T = slotsType(heap, 'T', 0);
+    let called = 0;
+    const target = heap.alloc(T);
+    const wr = heap.newWeakref(target, () => called++);
+    let inner = heap.alloc(Box);
+    heap.setSlot(inner, 8, target);
+    heap.setSlot(inner, 12, wr);
+    for (let k = 0; k < 120; k++) {
+      const box = heap.alloc(Box);
+      heap.setSlot(box, 8, inner);
+      inner = box;
+    }
+    const deferred = heap.stats().trashcanDeferred;
+    heap.decref(inner);
+    expect(heap.stats().trashcanDeferred).toBeGreaterThanOrEqual(deferred + 2);
+    expect(called).toBe(0);
+    expect(unraisable).toEqual([]);
+    expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  it('a shared weakref deferred by the trashcan is unlinked at once: a new weakref.ref(x) meanwhile is the only one', () => {
+    const { heap } = makeEnv();
+    const T = slotsType(heap, 'T', 0);
+    const target = heap.alloc(T);
+    let basic = heap.newWeakref(target);
+    const seen: string[] = [];
+    const Box = heap.registerType({
+      name: 'Box',
+      basicSize: 12,
+      refOffset: 8,
+      refCount: 1,
+      clear(h, o) {
+        const child = h.getSlot(o, 8);
+        h.setSlot(o, 8, 0);
+        if (child !== 0) return;
+        // The innermost box, past TRASHCAN_LIMIT levels: del wr; wr = weakref.ref(target).
+        const deferred = h.stats().trashcanDeferred;
+        h.decref(basic);
+        seen.push(`deferred ${h.stats().trashcanDeferred - deferred}`);
+        seen.push(`count ${h.weakrefCount(target)}`);
+        const again = h.newWeakref(target);
+        seen.push(`new ${again !== basic}, count ${h.weakrefCount(target)}`);
+        h.check();
+        basic = again;
+      },
+    });
+    let inner = 0;
+    for (let k = 0; k < 120; k++) {
+      const box = heap.alloc(Box);
+      heap.setSlot(box, 8, inner);
+      inner = box;
+    }
+    heap.decref(inner);
+    expect(seen).toEqual(['deferred 1', 'count 0', 'new true, count 1']);
+    expect(heap.weakrefGet(basic)).toBe(target);
+    heap.decref(basic);
+    heap.decref(target);
+  });
+
   it('a tracked object deferred by the trashcan and resurrected by its finalizer stays tracked', () => {
     const { heap } = makeEnv();
     let target = 0;

@@ -24,6 +24,11 @@ export class FakeCollector implements Collector {
   attachCount = 0;
   readonly log: string[] = [];
   readonly tracked = new Set<Addr>();
+  /**
+   * Run from containerAllocated, as a collector that collects inside the allocation would run
+   * finalizers and weakref callbacks there (schedule 'allocation', CPython 3.11).
+   */
+  onAllocated: ((obj: Addr) => void) | null = null;
 
   constructor(hooks: Partial<CollectorHooks> = {}, prefixBytes = 8) {
     this.prefixBytes = prefixBytes;
@@ -47,6 +52,7 @@ export class FakeCollector implements Collector {
     if (this.space!.memory.u32[this.prefixWord(obj)] !== 0)
       fail('E_CORRUPT_HEAP', 'prefix not zeroed');
     this.log.push(`alloc ${obj}`);
+    this.onAllocated?.(obj);
   }
   decrefToNonZero(obj: Addr): void {
     this.log.push(`nonzero ${obj}`);

@@ -9,6 +9,7 @@ import {
   TPFLAGS_VAR_SIZE,
   TPFLAGS_WEAKREF,
   TPFLAGS_WEAKREFABLE,
+  type Addr,
 } from '@pyheap/interface';
 import { ObjectHeap, WEAKREF_TYPE_NAME } from '../src/index.js';
 import { FakeCollector } from './fake-collector.js';
@@ -134,6 +135,22 @@ describe('reference counts as CPython shows them (sys.getrefcount − 1)', () =>
     heap.decref(b);
     heap.decref(h); // frees b too
     expect(heap.stats().liveObjects).toBe(0);
+  });
+
+  it('setSlot stores the new value before the old one dies: its finalizer sees the new one', () => {
+    const { heap } = makeEnv();
+    const seen: Addr[] = [];
+    let holder = 0;
+    const C = slotsType(heap, 'C', 0, {
+      finalize: (h) => seen.push(h.getSlot(holder, slot(0))),
+    });
+    const H = slotsType(heap, 'H', 1);
+    holder = heap.alloc(H);
+    heap.setSlot(holder, slot(0), heap.alloc(C));
+    const b = heap.alloc(C);
+    heap.setSlot(holder, slot(0), b); // the old C dies here
+    expect(seen).toEqual([b]);
+    heap.decref(holder);
   });
 
   it('xincref / xdecref accept 0', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OBF_HAS_WEAKREFS, OB_TYPE_IDX, type Addr } from '@pyheap/interface';
+import { FakeCollector } from './fake-collector.js';
 import { codeOf, makeEnv, slotsType, useLeakCheck } from './helpers.js';
 
 useLeakCheck();
@@ -71,6 +72,40 @@ describe('creating weak references', () => {
     expect(heap.weakrefGet(r3)).toBe(0);
     heap.decref(r1);
     heap.decref(r3);
+  });
+
+  it('a collection run by the allocation of a new weakref may make the shared one: that one is returned', () => {
+    // CPython's PyWeakref_NewRef: new_weakref() can trigger the cyclic GC, whose finalizers
+    // may add a callback-less ref meanwhile; it looks again and returns that one instead.
+    const collector = new FakeCollector({ containerAllocated: true, deallocating: true });
+    const { heap } = makeEnv({ collector });
+    const C = slotsType(heap, 'C', 0);
+    const c = heap.alloc(C);
+    let madeDuringGc = 0;
+    collector.onAllocated = () => {
+      collector.onAllocated = null;
+      madeDuringGc = heap.newWeakref(c); // a finalizer doing weakref.ref(c)
+    };
+    const wr = heap.newWeakref(c);
+    expect(madeDuringGc).not.toBe(0);
+    expect(wr).toBe(madeDuringGc);
+    expect(heap.refcnt(wr)).toBe(2);
+    expect(heap.weakrefCount(c)).toBe(1);
+    expect(heap.stats().liveObjects).toBe(2); // c and the one weakref: the spare one was freed
+    heap.check();
+    // With a callback the new weakref is distinct and goes after the shared one.
+    collector.onAllocated = () => {
+      collector.onAllocated = null;
+      heap.decref(heap.newWeakref(c, () => {}));
+    };
+    const cbRef = heap.newWeakref(c, () => {});
+    expect(cbRef).not.toBe(wr);
+    expect(heap.weakrefCount(c)).toBe(2);
+    heap.check();
+    heap.decref(cbRef);
+    heap.decref(wr);
+    heap.decref(wr);
+    heap.decref(c);
   });
 });
 
