@@ -29,6 +29,7 @@ import {
   type Memory,
   type MemoryBacking,
 } from '@pyheap/interface';
+import { FreeSpans } from './internal/free-spans.js';
 
 export interface LinearMemoryOpts {
   /**
@@ -83,8 +84,7 @@ export class LinearMemory implements Memory {
   /** First byte above every mapped or free span: the "program break". */
   private top: number;
   /** Free spans below `top`, sorted by address, coalesced: start and length in bytes. */
-  private readonly freeStart: number[] = [];
-  private readonly freeBytes: number[] = [];
+  private readonly free = new FreeSpans();
   /** Live regions: start → bytes. */
   private readonly regions = new Map<number, number>();
   private mapped = 0;
@@ -218,13 +218,13 @@ export class LinearMemory implements Memory {
     }
     if (this.wasm !== null && this._buffer.byteLength === 0) this.followWasm();
     const size = roundUp(bytes, PAGE_SIZE);
-    let addr = this.takeFromFreeSpans(size, align);
+    let addr = this.free.take(size, align);
     if (addr === 0) {
       const start = roundUp(this.top, align);
       const end = start + size;
       if (end > this.maxByteLength) return 0;
       if (end > this._buffer.byteLength && !this.grow(end)) return 0;
-      if (start > this.top) this.addFree(this.top, start - this.top);
+      if (start > this.top) this.free.add(this.top, start - this.top);
       this.top = end;
       addr = start;
     }
@@ -253,7 +253,7 @@ export class LinearMemory implements Memory {
     }
     this.regions.delete(addr);
     this.mapped -= size;
-    this.addFree(addr, size);
+    this.free.add(addr, size);
     this.lowerTop();
   }
 
@@ -298,112 +298,39 @@ export class LinearMemory implements Memory {
   check(): void {
     if (this.wasm !== null && this._buffer.byteLength === 0) this.followWasm();
     let prevEnd = this.reserved;
-    for (let i = 0; i < this.freeStart.length; i++) {
-      const s = this.freeStart[i]!;
-      const n = this.freeBytes[i]!;
+    const { starts, lens } = this.free;
+    for (let i = 0; i < starts.length; i++) {
+      const s = starts[i]!;
+      const n = lens[i]!;
       if (s % PAGE_SIZE !== 0 || n <= 0 || n % PAGE_SIZE !== 0) corrupt(`free span ${i} malformed`);
       if (s < prevEnd || (i > 0 && s === prevEnd))
         corrupt(`free span ${i} overlaps or is not coalesced`);
       prevEnd = s + n;
     }
     if (prevEnd > this.top) corrupt('free span above top');
-    if (this.freeStart.length > 0 && prevEnd === this.top) corrupt('free span touches top');
+    if (starts.length > 0 && prevEnd === this.top) corrupt('free span touches top');
     let total = 0;
     for (const [s, n] of this.regions) {
       if (s < this.reserved || s + n > this.top)
         corrupt(`region ${hexAddr(s)} outside the mapped range`);
-      const i = this.spanIndexAtOrBefore(s);
-      if (i >= 0 && this.freeStart[i]! + this.freeBytes[i]! > s)
-        corrupt(`region ${hexAddr(s)} overlaps a free span`);
+      if (this.free.covers(s)) corrupt(`region ${hexAddr(s)} overlaps a free span`);
       total += n;
     }
     if (total !== this.mapped) corrupt(`mapped ${this.mapped} != sum of regions ${total}`);
-    let free = 0;
-    for (const n of this.freeBytes) free += n;
-    if (total + free !== this.top - this.reserved)
+    let freeTotal = 0;
+    for (const n of lens) freeTotal += n;
+    if (total + freeTotal !== this.top - this.reserved)
       corrupt('regions and free spans do not tile the heap');
     if (this.top > this._buffer.byteLength) corrupt('top beyond the buffer');
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────
 
-  private takeFromFreeSpans(size: number, align: number): Addr {
-    const starts = this.freeStart;
-    const lens = this.freeBytes;
-    for (let i = 0; i < starts.length; i++) {
-      const s = starts[i]!;
-      const n = lens[i]!;
-      const a = roundUp(s, align);
-      const lead = a - s;
-      if (lead + size > n) continue;
-      const tail = n - lead - size;
-      // Split the span into [lead][taken][tail], keeping what is left in address order.
-      if (lead > 0 && tail > 0) {
-        lens[i] = lead;
-        starts.splice(i + 1, 0, a + size);
-        lens.splice(i + 1, 0, tail);
-      } else if (lead > 0) {
-        lens[i] = lead;
-      } else if (tail > 0) {
-        starts[i] = a + size;
-        lens[i] = tail;
-      } else {
-        starts.splice(i, 1);
-        lens.splice(i, 1);
-      }
-      return a;
-    }
-    return 0;
-  }
-
-  /** Index of the last free span starting at or before `addr`, or −1. */
-  private spanIndexAtOrBefore(addr: number): number {
-    const starts = this.freeStart;
-    let lo = 0;
-    let hi = starts.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (starts[mid]! <= addr) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return found;
-  }
-
-  private addFree(addr: number, size: number): void {
-    const starts = this.freeStart;
-    const lens = this.freeBytes;
-    const i = this.spanIndexAtOrBefore(addr);
-    const mergeLeft = i >= 0 && starts[i]! + lens[i]! === addr;
-    const j = i + 1;
-    const mergeRight = j < starts.length && starts[j] === addr + size;
-    if (mergeLeft && mergeRight) {
-      lens[i] = lens[i]! + size + lens[j]!;
-      starts.splice(j, 1);
-      lens.splice(j, 1);
-    } else if (mergeLeft) {
-      lens[i] = lens[i]! + size;
-    } else if (mergeRight) {
-      starts[j] = addr;
-      lens[j] = lens[j]! + size;
-    } else {
-      starts.splice(j, 0, addr);
-      lens.splice(j, 0, size);
-    }
-  }
-
   /** A free span that reaches `top` is no longer part of the heap: lower `top`, maybe shrink. */
   private lowerTop(): void {
-    const last = this.freeStart.length - 1;
-    if (last < 0) return;
-    if (this.freeStart[last]! + this.freeBytes[last]! !== this.top) return;
-    this.top = this.freeStart[last]!;
-    this.freeStart.pop();
-    this.freeBytes.pop();
+    const top = this.free.popEndingAt(this.top);
+    if (top === this.top) return;
+    this.top = top;
     // Hysteresis: copying the whole buffer to shrink it costs O(heap), so an automatic shrink
     // waits until most of a large buffer is unused (a table freed and allocated again must not
     // copy the heap each time); shrinkToFit() does it on request.
