@@ -5,9 +5,9 @@
  * driven by allocation counts (spec c.3–c.5), one collection as spec c.6 (internal/collect.ts).
  */
 import {
-  TPFLAGS_HAVE_GC,
-  TYPE_ID_MASK,
-  OB_TYPE_IDX,
+  TPFLAGS_HAVE_GC as TPFLAGS_HAVE_GC_,
+  TYPE_ID_MASK as TYPE_ID_MASK_,
+  OB_TYPE_IDX as OB_TYPE_IDX_,
   fail,
   hexAddr,
   type Addr,
@@ -24,15 +24,28 @@ import { collectMain, wantsCollection } from './internal/collect.js';
 import { listAppend, listInit, listMerge, listRemove, listSize } from './internal/gc-list.js';
 import { GcState } from './internal/state.js';
 import {
-  GC_PREFIX_BYTES,
-  HEAD_BYTES,
-  HEAD_PERMANENT,
-  NUM_GENERATIONS,
-  NUM_HEADS,
-  THRESHOLDS_3_12,
-  THRESHOLDS_3_13,
+  GC_PREFIX_BYTES as GC_PREFIX_BYTES_,
+  HEAD_BYTES as HEAD_BYTES_,
+  HEAD_PERMANENT as HEAD_PERMANENT_,
+  NUM_GENERATIONS as NUM_GENERATIONS_,
+  NUM_HEADS as NUM_HEADS_,
+  THRESHOLDS_3_12 as THRESHOLDS_3_12_,
+  THRESHOLDS_3_13 as THRESHOLDS_3_13_,
 } from './layout.js';
 import type { CollectionSchedule, GenerationalOpts, GenerationalProfile } from './options.js';
+
+// Module-local copies of the constants the loops read: V8 reloads (and hole-checks) an
+// imported binding at every use, a module constant it does not (docs/decisions/0018).
+const TPFLAGS_HAVE_GC = TPFLAGS_HAVE_GC_;
+const TYPE_ID_MASK = TYPE_ID_MASK_;
+const OB_TYPE_IDX = OB_TYPE_IDX_;
+const GC_PREFIX_BYTES = GC_PREFIX_BYTES_;
+const HEAD_BYTES = HEAD_BYTES_;
+const HEAD_PERMANENT = HEAD_PERMANENT_;
+const NUM_GENERATIONS = NUM_GENERATIONS_;
+const NUM_HEADS = NUM_HEADS_;
+const THRESHOLDS_3_12 = THRESHOLDS_3_12_;
+const THRESHOLDS_3_13 = THRESHOLDS_3_13_;
 
 const INT32_MIN = -0x8000_0000;
 const INT32_MAX = 0x7fff_ffff;
@@ -109,6 +122,10 @@ export class GenerationalCollector implements Collector {
       );
     state.space = space;
     state.memory = space.memory;
+    state.u32 = space.memory.u32;
+    space.memory.onResize((m) => {
+      state.u32 = m.u32;
+    });
     state.heads = heads;
     state.permanent = heads + HEAD_PERMANENT * HEAD_BYTES;
     const u32 = space.memory.u32;
@@ -136,7 +153,7 @@ export class GenerationalCollector implements Collector {
   /** PyObject_GC_Del: unlink if still tracked; count0 −= 1 while it is positive. */
   deallocating(obj: Addr): void {
     const state = this.state;
-    const u32 = state.memory.u32;
+    const u32 = state.u32;
     const g = obj - GC_PREFIX_BYTES;
     if (u32[g >>> 2] !== 0) {
       listRemove(u32, g);
@@ -158,7 +175,7 @@ export class GenerationalCollector implements Collector {
   /** PyObject_GC_Track: append to generation 0. */
   track(obj: Addr): void {
     const state = this.state;
-    const u32 = state.memory.u32;
+    const u32 = state.u32;
     if (!this.isGcObject(u32, obj))
       fail('E_ALREADY_TRACKED', `cannot track ${hexAddr(obj)}: not an object of a GC type`);
     const g = obj - GC_PREFIX_BYTES;
@@ -170,7 +187,7 @@ export class GenerationalCollector implements Collector {
 
   /** PyObject_GC_UnTrack: safe on untracked and non-GC objects. */
   untrack(obj: Addr): void {
-    const u32 = this.state.memory.u32;
+    const u32 = this.state.u32;
     if (!this.isGcObject(u32, obj)) return;
     const g = obj - GC_PREFIX_BYTES;
     if (u32[g >>> 2] === 0) return;
@@ -179,7 +196,7 @@ export class GenerationalCollector implements Collector {
   }
 
   isTracked(obj: Addr): boolean {
-    const u32 = this.state.memory.u32;
+    const u32 = this.state.u32;
     return this.isGcObject(u32, obj) && u32[(obj - GC_PREFIX_BYTES) >>> 2] !== 0;
   }
 

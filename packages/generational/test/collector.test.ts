@@ -20,7 +20,7 @@ import {
   THRESHOLDS_3_12,
   THRESHOLDS_3_13,
 } from '../src/index.js';
-import { RefBatch } from '../src/internal/ref-batch.js';
+import { MIN_BATCH_REFS, RefBatch, SETTLE_AFTER } from '../src/internal/ref-batch.js';
 import { World } from './world.js';
 
 function code(fn: () => unknown): string | undefined {
@@ -429,6 +429,32 @@ describe.each([false, true])('with refLayout = %s', (layout) => {
       expect(w.collect()).toBe(N + 1);
       expect(w.live()).toBe(0);
       w.check();
+    });
+
+    it('subtract_refs scratch: kept through alternating small and large collections, shrunk after SETTLE_AFTER small ones', () => {
+      const batch = new RefBatch();
+      const grown = (): boolean => batch.grow(batch.buf.length);
+      expect(batch.buf.length).toBe(MIN_BATCH_REFS);
+      expect(grown() && grown() && grown()).toBe(true); // 8 × MIN
+      const big = batch.buf;
+      // Alternating: a collection that needed almost nothing, then one that needed 3 × MIN.
+      for (let k = 0; k < 3 * SETTLE_AFTER; k++) {
+        batch.peak = k % 2 === 1 ? 3 * MIN_BATCH_REFS : 10;
+        batch.settle();
+        expect(batch.buf).toBe(big);
+      }
+      // SETTLE_AFTER small ones in a row: shrunk to the largest of their needs.
+      for (let k = 1; k <= SETTLE_AFTER; k++) {
+        batch.peak = k === 3 ? MIN_BATCH_REFS + 1 : 10;
+        batch.settle();
+        expect(batch.buf.length).toBe(k < SETTLE_AFTER ? 8 * MIN_BATCH_REFS : 2 * MIN_BATCH_REFS);
+      }
+      // Never below the minimum, and a full one resets the streak.
+      for (let k = 0; k < 2 * SETTLE_AFTER; k++) {
+        batch.peak = 0;
+        batch.settle();
+      }
+      expect(batch.buf.length).toBe(MIN_BATCH_REFS);
     });
 
     it('a 200,000-object ring is found unreachable and freed (no recursion, no JS stack growth)', () => {

@@ -73,12 +73,19 @@ export interface ObjectSpace {
 }
 
 /**
- * Where a type's references are, by type id (ObjectSpace.refLayout). For a type id `t` with
- * `slotTraverse[t] === 1`, `traverse(obj, v)` is exactly: for k in 0..refCount[t]−1, visit the
- * non-zero u32 at byte `obj + refOffset[t] + 4k`; then, when `itemOffset[t] !== 0`, for
- * k = ob_size−1 down to 0, visit the non-zero u32 at byte `obj + itemOffset[t] + 4k` (items last
- * to first, as CPython's list and tuple traverse). Types with `slotTraverse[t] === 0` have their
- * own traverse and must be traversed through `ObjectSpace.traverse`.
+ * Where a type's references are, by type id (ObjectSpace.refLayout). `slotTraverse[t]` says
+ * how `traverse(obj, v)` of type id `t` can be reproduced without calling it:
+ * - REFS_CUSTOM (0): it cannot; the type has its own traverse — call `ObjectSpace.traverse`.
+ * - REFS_INLINE (1): for k in 0..refCount[t]−1, visit the non-zero u32 at byte
+ *   `obj + refOffset[t] + 4k`; then, when `itemOffset[t] !== 0`, for k = ob_size−1 down to 0,
+ *   visit the non-zero u32 at byte `obj + itemOffset[t] + 4k` (inline items, last to first,
+ *   as CPython's tupletraverse).
+ * - REFS_ITEM_BLOCK (2): the same fixed slots; then the items are out of line: `itemOffset[t]`
+ *   is the byte offset of a u32 holding the address `b` of the item block (0 = none), and for
+ *   k = ob_size−1 down to 0 visit the non-zero u32 at byte `b + 4k` (a list's ob_item, as
+ *   list_traverse).
+ * ob_size is the u32 at byte 8 of the object. A collector that only knows some of these values
+ * stays correct by calling traverse for the others.
  */
 export interface RefLayout {
   readonly slotTraverse: Uint8Array;

@@ -87,6 +87,13 @@ export const OB_SIZE_OFF = 8;
 /** Bytes of the header of a variable-size object (refcount, type word, ob_size) … */
 export const VAR_OBJECT_HEADER_SIZE = 12;
 
+/** RefLayout.slotTraverse: the type has its own traverse (call ObjectSpace.traverse). */
+export const REFS_CUSTOM = 0;
+/** RefLayout.slotTraverse: fixed slots, then inline items at itemOffset (a tuple). */
+export const REFS_INLINE = 1;
+/** RefLayout.slotTraverse: fixed slots, then the item block whose address is at itemOffset (a list). */
+export const REFS_ITEM_BLOCK = 2;
+
 /**
  * The visitor a traverse function calls once per reference (CPython's visitproc). Collectors
  * keep a few visitor objects for their whole life: traversal allocates nothing per object.

@@ -26,6 +26,15 @@ export interface TypeSpec<T = unknown> {
   readonly refCount?: number;
   /** The variable-size items are references (a tuple's items). */
   readonly itemsAreRefs?: boolean;
+  /**
+   * The items are references held out of line (a list's ob_item): the u32 at this byte offset
+   * is the address of a separate block holding ob_size references (0 = no block). With it the
+   * core derives traverse (fixed slots, then the items last to first, as list_traverse) and
+   * offers it to collectors in `ObjectSpace.refLayout`. The block belongs to the type, so
+   * `clear` is required (it drops the items and frees the block); `traverse` must be absent.
+   * Needs basicSize ≥ 16 (ob_size is the u32 at byte 8) and no itemSize.
+   */
+  readonly itemsPointerOffset?: number;
   /** Lazy untracking rule (c.2): 'tuple' every collection, 'dict' on full collections. */
   readonly lazyUntrack?: 'tuple' | 'dict';
   /** Custom tp_traverse; replaces the slot-derived one. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PAGE_SIZE, type Memory } from '@pyheap/interface';
-import { LinearMemory } from '@pyheap/memory';
+import { LinearMemory, WASM_DEFAULT_INITIAL_BYTES } from '@pyheap/memory';
 
 const MiB = 1 << 20;
 const WASM_PAGE = 65536;
@@ -15,19 +15,30 @@ function codeOf(fn: () => unknown): string {
 }
 
 describe('LinearMemory: construction', () => {
-  it('defaults: a 1 MiB WebAssembly.Memory growing up to 2 GiB, nothing mapped', () => {
+  it('defaults: a 64 MiB WebAssembly.Memory (no growth, no detach, below it) up to 2 GiB, nothing mapped', () => {
     const m = new LinearMemory();
+    const size = WASM_DEFAULT_INITIAL_BYTES;
+    expect(size).toBe(64 * MiB);
     expect(m.backing).toBe('WebAssembly.Memory');
-    expect(m.byteLength).toBe(MiB);
+    expect(m.byteLength).toBe(size);
     expect(m.maxByteLength).toBe(2 ** 31);
     expect(m.buffer).toBeInstanceOf(ArrayBuffer);
-    expect(m.u8.length).toBe(MiB);
-    expect(m.u32.length).toBe(MiB / 4);
-    expect(m.i32.length).toBe(MiB / 4);
-    expect(m.f64.length).toBe(MiB / 8);
+    expect(m.u8.length).toBe(size);
+    expect(m.u32.length).toBe(size / 4);
+    expect(m.i32.length).toBe(size / 4);
+    expect(m.f64.length).toBe(size / 8);
     expect(m.mappedBytes()).toBe(0);
     expect(m.peakMappedBytes()).toBe(0);
+    // A heap that stays below it keeps its buffer: nothing is ever detached.
+    const buffer = m.buffer;
+    const generation = m.generation;
+    for (let k = 0; k < 100; k++) expect(m.mapRegion(256 * 1024)).not.toBe(0);
+    expect(m.buffer).toBe(buffer);
+    expect(m.generation).toBe(generation);
     m.check();
+    // The other backings keep the 1 MiB default; a smaller maximum bounds it.
+    expect(new LinearMemory({ backing: 'ArrayBuffer' }).byteLength).toBe(MiB);
+    expect(new LinearMemory({ maxBytes: 4 * MiB }).byteLength).toBe(4 * MiB);
   });
 
   it('rounds initialBytes up and maxBytes down to whole pages', () => {

@@ -11,7 +11,8 @@
  *   bytes     -   24 + bytes      -                             never
  *   tuple     GC  12 + 4·n        items (slots: core traverses   at creation; lazily untracked
  *                                 and drops them)
- *   list      GC  20 (+ block)    item block (custom clear)     at creation
+ *   list      GC  20 (+ block)    item block (itemsPointerOffset, at creation
+ *                                 custom clear)
  *   dict      GC  24 (+ table)    keys/values (custom clear)    lazily tracked; untracked by
  *                                                               full collections
  *   type      GC  16              name                          at creation
@@ -39,12 +40,13 @@ import {
   CLASS_NAME_OFF,
   CLASS_SIZE,
   DICT_SIZE,
+  LIST_ITEMS_OFF,
   LIST_SIZE,
   NUM_SIZE,
   STR_HEADER_SIZE,
   TUPLE_HEADER_SIZE,
 } from './layout.js';
-import { listClear, listTraverse } from './list.js';
+import { listClear } from './list.js';
 import { tupleMayUntrack } from './tuple.js';
 
 /** Register every built-in type with the heap and fill the core's type ids and kinds. */
@@ -73,7 +75,9 @@ export function registerBuiltinTypes(core: Core): void {
     name: 'list',
     basicSize: LIST_SIZE,
     gc: true,
-    traverse: (_heap, l, visitor) => listTraverse(core, l, visitor),
+    // No traverse: the core derives it from ob_item (items last to first, as list_traverse),
+    // which also lets collectors walk list items inline (ObjectSpace.refLayout).
+    itemsPointerOffset: LIST_ITEMS_OFF,
     clear: (_heap, l) => listClear(core, l),
   });
   core.tDict = heap.registerType({

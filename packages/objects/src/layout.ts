@@ -87,6 +87,7 @@ export const TUPLE_HEADER_SIZE = 12;
  */
 export const LIST_SIZE_IDX = 2;
 export const LIST_ITEMS_IDX = 3;
+export const LIST_ITEMS_OFF = 12;
 export const LIST_ALLOCATED_IDX = 4;
 export const LIST_SIZE = 20;
 

@@ -11,7 +11,7 @@
  * finalizer that looks at (or changes) this very list. Out of memory: constructors return
  * 0 and mutators return false, with the list and every refcount unchanged.
  */
-import { fail, type Addr, type Visitor } from '@pyheap/interface';
+import { fail, type Addr } from '@pyheap/interface';
 import { KIND_LIST, type Core } from './internal/core.js';
 import { LIST_ALLOCATED_IDX, LIST_ITEMS_IDX, LIST_SIZE_IDX } from './layout.js';
 
@@ -223,17 +223,6 @@ export class ListApi {
 
   private expect(l: Addr, what: string): void {
     if (l === 0 || this.core.kindOf(l) !== KIND_LIST) this.core.wrongType(what, 'list', l);
-  }
-}
-
-/** list_traverse: items from last to first (gc.get_referents([2, 3]) == [3, 2]). */
-export function listTraverse(core: Core, l: Addr, visitor: Visitor): void {
-  const u32 = core.heap.u32;
-  const n = u32[(l >>> 2) + LIST_SIZE_IDX];
-  const base = u32[(l >>> 2) + LIST_ITEMS_IDX] >>> 2;
-  for (let k = n - 1; k >= 0; k--) {
-    const item = u32[base + k];
-    if (item !== 0) visitor.visit(item);
   }
 }
 

@@ -94,10 +94,12 @@ export class Pymalloc implements Allocator {
    */
   readonly poison: boolean;
 
-  // The memory's views, re-read whenever its generation moves (growth replaces them).
+  // The memory's views, refreshed by its onResize listener (growth and shrinking replace them).
+  // The hot paths test only `u32.length === 0`: a WebAssembly.Memory grown by its owner
+  // detaches our view without telling us until someone reads the memory's views (followWasm),
+  // which the refresh then does. Cheaper than reading `memory.generation` on every call.
   private u32: Uint32Array = new Uint32Array(0);
   private u8: Uint8Array = new Uint8Array(0);
-  private gen = -1;
   private peak = 0;
   private outsideMappedSeen = -1;
   private rawFootprint = 0;
@@ -118,6 +120,9 @@ export class Pymalloc implements Allocator {
     this.map = new ArenaMap();
     this.arenas = new ArenaTable(this.memory, this.map, this.poison);
     this.syncViews();
+    this.memory.onResize(() => {
+      this.syncViews();
+    });
     this.notePeak();
   }
 
@@ -244,7 +249,7 @@ export class Pymalloc implements Allocator {
     const pool = this.usedpools[szidx];
     if (pool === 0) return this.allocateFromNewPool(szidx);
     let u32 = this.u32;
-    if (this.gen !== this.memory.generation) u32 = this.syncViews();
+    if (u32.length === 0) u32 = this.syncViews();
     // Fast path: the head of the class's used list has a free block.
     const pi = pool >>> 2;
     u32[pi + Hdr.COUNT]++;
@@ -268,7 +273,7 @@ export class Pymalloc implements Allocator {
     if (w >= live.length || (live[w] & bit) === 0) return false;
     live[w] ^= bit;
     let u32 = this.u32;
-    if (this.gen !== this.memory.generation) u32 = this.syncViews();
+    if (u32.length === 0) u32 = this.syncViews();
     const pi = (p >>> Geo.POOL_BITS) << (Geo.POOL_BITS - 2);
     const lastfree = u32[pi + Hdr.FREEBLOCK];
     u32[p >>> 2] = lastfree;
@@ -450,7 +455,6 @@ export class Pymalloc implements Allocator {
     const m = this.memory;
     this.u32 = m.u32;
     this.u8 = m.u8;
-    this.gen = m.generation;
     return this.u32;
   }
 

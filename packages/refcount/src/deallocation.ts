@@ -31,7 +31,7 @@ import {
   TPFLAGS_HAS_FINALIZE,
   TPFLAGS_HAS_LEGACY_DEL,
   TPFLAGS_HAVE_GC as TPFLAGS_HAVE_GC_,
-  TPFLAGS_WEAKREF,
+  TPFLAGS_WEAKREF as TPFLAGS_WEAKREF_,
   TYPE_ID_MASK as TYPE_ID_MASK_,
   PyheapError,
   type Addr,
@@ -39,12 +39,13 @@ import {
 import { HeapCore } from './heap-core.js';
 import {
   FRAME_DEFERRED as FRAME_DEFERRED_,
-  FRAME_DEFERRED_TRACKED,
+  FRAME_DEFERRED_TRACKED as FRAME_DEFERRED_TRACKED_,
   K_CUSTOM_CLEAR as K_CUSTOM_CLEAR_,
   K_DEALLOC,
+  K_ITEM_BLOCK as K_ITEM_BLOCK_,
   K_ITEM_REFS as K_ITEM_REFS_,
   K_SLOW_START as K_SLOW_START_,
-  TRASHCAN_LIMIT,
+  TRASHCAN_LIMIT as TRASHCAN_LIMIT_,
 } from './layout.js';
 import type { ObjectHeap } from './object-heap.js';
 
@@ -62,6 +63,15 @@ const K_SLOW_START = K_SLOW_START_;
 const K_CUSTOM_CLEAR = K_CUSTOM_CLEAR_;
 const K_ITEM_REFS = K_ITEM_REFS_;
 const FRAME_DEFERRED = FRAME_DEFERRED_;
+const FRAME_DEFERRED_TRACKED = FRAME_DEFERRED_TRACKED_;
+const TRASHCAN_LIMIT = TRASHCAN_LIMIT_;
+const TPFLAGS_WEAKREF = TPFLAGS_WEAKREF_;
+/**
+ * Kinds whose death is more than dropping fixed slots: user code at the start or a custom clear
+ * (K_SLOW_START covers custom clear and item blocks too; they are named for the reader), or
+ * reference items.
+ */
+const K_NOT_SIMPLE = K_SLOW_START_ | K_CUSTOM_CLEAR_ | K_ITEM_REFS_ | K_ITEM_BLOCK_;
 
 export abstract class Deallocator extends HeapCore {
   /** Work stack: (object, cursor) pairs; cursor FRAME_DEFERRED = not started yet. */
@@ -91,12 +101,57 @@ export abstract class Deallocator extends HeapCore {
       this.nDeferred++;
       return;
     }
+    if (this.freeSimple(obj)) return;
     this.nesting++;
     try {
       this.drain(obj);
     } finally {
       this.nesting--;
     }
+  }
+
+  /**
+   * The commonest death (subtype_dealloc of an instance with only __slots__: clear_slots, then
+   * PyObject_GC_Del), without drain's loop and work stack: an object whose type only has
+   * fixed reference slots and nothing to run (no finalizer, dealloc extra, custom clear, items),
+   * with no weak references, and none of whose children dies with it. Then drain would set
+   * OBF_DEALLOCATING, zero each slot and decrement its child (immortal ones left alone), and
+   * free the object — which is what this does, in that order. Without a decrefToNonZero hook
+   * only: drain would call it for each child. Returns false, having written nothing, for any
+   * other object.
+   */
+  private freeSimple(obj: Addr): boolean {
+    const u32 = this.u32;
+    const i = obj >>> 2;
+    const word = u32[i + OB_TYPE_IDX];
+    const t = word & TYPE_ID_MASK;
+    if ((this.tKind[t] & K_NOT_SIMPLE) !== 0 || (word & OBF_HAS_WEAKREFS) !== 0) return false;
+    if (this.hookNonZero) return false;
+    const n = this.tRefCnt[t];
+    const base = (obj + this.tRefOff[t]) >>> 2;
+    // No child may reach 0: each must have more references than this object's slots hold to
+    // it. A count above n settles it; otherwise count the slots (from its first one on). This
+    // also rejects a child with count 0 or one that is `obj` itself, whose errors drain reports.
+    for (let k = 0; k < n; k++) {
+      const child = u32[base + k];
+      if (child === 0) continue;
+      const rc = u32[child >>> 2];
+      if (rc > n) continue;
+      let refs = 1;
+      for (let j = k + 1; j < n; j++) if (u32[base + j] === child) refs++;
+      if (!(rc > refs)) return false;
+    }
+    u32[i + OB_TYPE_IDX] = word | OBF_DEALLOCATING;
+    for (let k = 0; k < n; k++) {
+      const child = u32[base + k];
+      if (child === 0) continue;
+      u32[base + k] = 0;
+      const ci = child >>> 2;
+      const rc = u32[ci];
+      if (rc < IMMORTAL_REFCNT) u32[ci] = rc - 1;
+    }
+    this.freeObject(obj, (this.typeFlags[t] & TPFLAGS_HAVE_GC) !== 0);
+    return true;
   }
 
   private pushFrame(obj: Addr, cursor: number): void {
@@ -133,6 +188,8 @@ export abstract class Deallocator extends HeapCore {
     let u32 = this.u32;
     let flagsOf = this.typeFlags;
     let kindOf = this.tKind;
+    // Read once: a collector's hooks never change (HeapCore's constructor).
+    const hookNonZero = this.hookNonZero;
     for (;;) {
       if (obj === 0) {
         if (frames.length === base) return;
@@ -194,7 +251,7 @@ export abstract class Deallocator extends HeapCore {
           if (rc < IMMORTAL_REFCNT) {
             u32[ci] = rc - 1;
             if (
-              this.hookNonZero &&
+              hookNonZero &&
               (flagsOf[u32[ci + OB_TYPE_IDX] & TYPE_ID_MASK] & TPFLAGS_HAVE_GC) !== 0
             ) {
               this.untrackWaiting();

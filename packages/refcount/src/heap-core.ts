@@ -9,8 +9,9 @@
  */
 import {
   IMMORTAL_REFCNT as IMMORTAL_REFCNT_,
+  MAX_HEAP_BYTES,
   OBF_DEALLOCATING as OBF_DEALLOCATING_,
-  OBF_RC_TRACKED,
+  OBF_RC_TRACKED as OBF_RC_TRACKED_,
   OB_REFCNT_IDX as OB_REFCNT_IDX_,
   OB_SIZE_IDX as OB_SIZE_IDX_,
   OB_TYPE_IDX as OB_TYPE_IDX_,
@@ -44,6 +45,7 @@ const OB_SIZE_IDX = OB_SIZE_IDX_;
 const OB_REFCNT_IDX = OB_REFCNT_IDX_;
 const OBF_DEALLOCATING = OBF_DEALLOCATING_;
 const TPFLAGS_VAR_SIZE = TPFLAGS_VAR_SIZE_;
+const OBF_RC_TRACKED = OBF_RC_TRACKED_;
 
 /** `(obj & ADDR_MASK) >>> 0 === obj` holds exactly for integers in 0..2^32-1 that are multiples of 8. */
 const ADDR_MASK = 0xfffffff8;
@@ -195,14 +197,33 @@ export abstract class HeapCore {
     this.increfSlow(obj);
   }
 
-  /** Py_DECREF: deallocates at zero. An immortal object is not written. */
+  /**
+   * Py_DECREF: deallocates at zero. An immortal object is not written.
+   *
+   * Never the heap's decref in debug mode (the constructor installs decrefSlow instead), so the
+   * fast paths need not consult the live set.
+   */
   decref(obj: Addr): void {
     const u32 = this.u32;
     const i = obj >>> 2;
     const rc = u32[i];
-    if (rc > 1 && (obj & ADDR_MASK) >>> 0 === obj) {
-      if (rc < IMMORTAL_REFCNT) u32[i] = rc - 1;
-      return;
+    if ((obj & ADDR_MASK) >>> 0 === obj) {
+      if (rc > 1) {
+        if (rc < IMMORTAL_REFCNT) u32[i] = rc - 1;
+        return;
+      }
+      // The last reference (_Py_Dealloc). The tests are decrefSlow's for this case (a valid
+      // object address, a registered type, not already being deallocated); anything else goes
+      // there for its error.
+      if (rc === 1 && obj !== 0) {
+        const word = u32[i + OB_TYPE_IDX];
+        const t = word & TYPE_ID_MASK;
+        if (t !== 0 && t < this.typeLimit && (word & OBF_DEALLOCATING) === 0) {
+          u32[i] = 0;
+          this.objectDied(obj);
+          return;
+        }
+      }
     }
     this.decrefSlow(obj);
   }
@@ -212,14 +233,26 @@ export abstract class HeapCore {
     const u32 = this.u32;
     const i = obj >>> 2;
     const rc = u32[i];
-    if (rc > 1 && (obj & ADDR_MASK) >>> 0 === obj) {
-      if (rc < IMMORTAL_REFCNT) {
-        u32[i] = rc - 1;
-        if ((this.typeFlags[u32[i + OB_TYPE_IDX] & TYPE_ID_MASK] & TPFLAGS_HAVE_GC) !== 0) {
-          this.collector!.decrefToNonZero(obj);
+    if ((obj & ADDR_MASK) >>> 0 === obj) {
+      if (rc > 1) {
+        if (rc < IMMORTAL_REFCNT) {
+          u32[i] = rc - 1;
+          if ((this.typeFlags[u32[i + OB_TYPE_IDX] & TYPE_ID_MASK] & TPFLAGS_HAVE_GC) !== 0) {
+            this.collector!.decrefToNonZero(obj);
+          }
+        }
+        return;
+      }
+      // The last reference: as in decref.
+      if (rc === 1 && obj !== 0) {
+        const word = u32[i + OB_TYPE_IDX];
+        const t = word & TYPE_ID_MASK;
+        if (t !== 0 && t < this.typeLimit && (word & OBF_DEALLOCATING) === 0) {
+          u32[i] = 0;
+          this.objectDied(obj);
+          return;
         }
       }
-      return;
     }
     this.decrefSlow(obj);
   }
@@ -295,27 +328,67 @@ export abstract class HeapCore {
    * out of memory. GC types get the collector prefix but are not tracked.
    */
   alloc(typeId: number, nitems = 0): Addr {
+    return this.allocObject(typeId, nitems);
+  }
+
+  /** alloc for collectors with the containerAllocated hook (generation-0 count, triggering). */
+  private allocNotify(typeId: number, nitems = 0): Addr {
+    const obj = this.allocObject(typeId, nitems);
+    if (obj !== 0 && (this.typeFlags[typeId] & TPFLAGS_HAVE_GC) !== 0)
+      this.collector!.containerAllocated(obj);
+    return obj;
+  }
+
+  /**
+   * The body of alloc (PyObject_New / PyObject_GC_New), a plain method that both alloc variants
+   * call directly. A fixed-size block size is a small integer (basicSize and the prefix are far
+   * below 2^31); var-size types take their own path, whose sizes may not be.
+   */
+  private allocObject(typeId: number, nitems: number): Addr {
     if (!((typeId & TYPE_ID_MASK) === typeId && typeId > 0 && typeId < this.typeLimit)) {
       fail('E_BAD_TYPE', `alloc: no type with id ${String(typeId)}`);
     }
     const flags = this.typeFlags[typeId];
-    let size = this.tBasic[typeId];
-    if ((flags & TPFLAGS_VAR_SIZE) !== 0) {
-      size += checkSize(nitems, 'nitems') * this.tItem[typeId];
-    } else if (nitems !== 0) {
+    if ((flags & TPFLAGS_VAR_SIZE) !== 0) return this.allocVarObject(typeId, flags, nitems);
+    if (nitems !== 0) {
       fail(
         'E_INVALID_ARGUMENT',
         `alloc: '${this.types.specs[typeId].name}' is not a variable-size type`,
       );
     }
     const prefix = (flags & TPFLAGS_HAVE_GC) !== 0 ? this.prefixBytes : 0;
+    return this.initObject(typeId, flags, prefix, (prefix + this.tBasic[typeId] + 7) & ~7, 0);
+  }
+
+  /** PyObject_NewVar: basicSize + nitems × itemSize (rounded up to 8) after the prefix. */
+  private allocVarObject(typeId: number, flags: number, nitems: number): Addr {
+    const size = this.tBasic[typeId] + checkSize(nitems, 'nitems') * this.tItem[typeId];
+    const prefix = (flags & TPFLAGS_HAVE_GC) !== 0 ? this.prefixBytes : 0;
     let bytes = prefix + size;
     bytes += (8 - (bytes & 7)) & 7;
+    // A size beyond the 32-bit heap: refused with the error every allocator's malloc gives for
+    // it (checkSize: E_INVALID_SIZE), so that initObject only sees a uint32.
+    if (bytes >= MAX_HEAP_BYTES) checkSize(bytes);
+    return this.initObject(typeId, flags, prefix, bytes, nitems);
+  }
+
+  /**
+   * Allocate `bytes` (a multiple of 8, prefix included) and initialise the object after the
+   * prefix (_PyObject_Init): everything zeroed, refcount 1, type, and ob_size for var-size
+   * types. Returns 0 when out of memory.
+   */
+  private initObject(
+    typeId: number,
+    flags: number,
+    prefix: number,
+    bytes: number,
+    nitems: number,
+  ): Addr {
     const block = this.allocator.malloc(bytes);
     if (block === 0) return 0;
     const u32 = this.u32;
     const w = block >>> 2;
-    const end = w + bytes / 4;
+    const end = w + (bytes >>> 2);
     if (bytes <= 256) {
       for (let k = w; k < end; k++) u32[k] = 0;
     } else {
@@ -332,14 +405,6 @@ export abstract class HeapCore {
       this.live.add(obj);
       this.freed!.delete(obj);
     }
-    return obj;
-  }
-
-  /** alloc for collectors with the containerAllocated hook (generation-0 count, triggering). */
-  private allocNotify(typeId: number, nitems = 0): Addr {
-    const obj = HeapCore.prototype.alloc.call(this, typeId, nitems);
-    if (obj !== 0 && (this.typeFlags[typeId] & TPFLAGS_HAVE_GC) !== 0)
-      this.collector!.containerAllocated(obj);
     return obj;
   }
 

@@ -63,6 +63,8 @@ export const K_CUSTOM_TRAVERSE = 1 << 2;
 export const K_DEALLOC = 1 << 3;
 /** Any of: finalize, legacyFinalize, dealloc extra, custom clear (user code at death). */
 export const K_SLOW_START = 1 << 4;
+/** The items are references in an out-of-line block (itemsPointerOffset; a list's ob_item). */
+export const K_ITEM_BLOCK = 1 << 5;
 
 /**
  * Nesting depth of deallocations at which further deaths are deferred to the outer work loop

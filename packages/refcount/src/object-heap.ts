@@ -2,21 +2,19 @@
  * ObjectHeap — reference-counted objects in a pyheap heap, with CPython's semantics
  * (Include/object.h, Objects/object.c, Objects/weakrefobject.c): the public API of the
  * refcount core and the ObjectSpace a cycle collector works on. The refcount and dealloc
- * machinery is in heap-core.ts and deallocation.ts; weak reference lists in weakref-table.ts.
+ * machinery is in heap-core.ts and deallocation.ts; the weakref API in weakref-api.ts, over the
+ * weak reference lists of weakref-table.ts.
  */
 import {
   IMMORTAL_REFCNT as IMMORTAL_REFCNT_,
   OBF_FINALIZED,
-  OBF_HAS_WEAKREFS as OBF_HAS_WEAKREFS_,
-  OBF_RC_TRACKED,
+  OBF_RC_TRACKED as OBF_RC_TRACKED_,
   OB_SIZE_IDX as OB_SIZE_IDX_,
   OB_SIZE_OFF as OB_SIZE_OFF_,
   OB_TYPE_IDX as OB_TYPE_IDX_,
   OBJECT_HEADER_SIZE as OBJECT_HEADER_SIZE_,
   TPFLAGS_HAVE_GC as TPFLAGS_HAVE_GC_,
   TPFLAGS_VAR_SIZE as TPFLAGS_VAR_SIZE_,
-  TPFLAGS_WEAKREF,
-  TPFLAGS_WEAKREFABLE,
   TYPE_ID_MASK as TYPE_ID_MASK_,
   VAR_OBJECT_HEADER_SIZE,
   fail,
@@ -28,15 +26,14 @@ import {
   type Visitor,
 } from '@pyheap/interface';
 import { checkObjectHeap } from './heap-check.js';
-import { Deallocator } from './deallocation.js';
 import {
   K_CUSTOM_CLEAR as K_CUSTOM_CLEAR_,
   K_CUSTOM_TRAVERSE as K_CUSTOM_TRAVERSE_,
+  K_ITEM_BLOCK as K_ITEM_BLOCK_,
   K_ITEM_REFS as K_ITEM_REFS_,
-  WR_OBJECT_IDX,
 } from './layout.js';
 import type { ObjectHeapOpts, ObjectHeapStats } from './opts.js';
-import type { WeakrefCallback } from './weakref-table.js';
+import { WeakrefHeap } from './weakref-api.js';
 
 // Module-local copies of the constants the hot paths read: under a module runner (vitest's)
 // an imported binding is a getter call, a module const is a constant.
@@ -45,21 +42,23 @@ const OB_TYPE_IDX = OB_TYPE_IDX_;
 const TYPE_ID_MASK = TYPE_ID_MASK_;
 const TPFLAGS_HAVE_GC = TPFLAGS_HAVE_GC_;
 const OB_SIZE_IDX = OB_SIZE_IDX_;
-const OBF_HAS_WEAKREFS = OBF_HAS_WEAKREFS_;
 const TPFLAGS_VAR_SIZE = TPFLAGS_VAR_SIZE_;
 const OBJECT_HEADER_SIZE = OBJECT_HEADER_SIZE_;
 const OB_SIZE_OFF = OB_SIZE_OFF_;
 const K_CUSTOM_CLEAR = K_CUSTOM_CLEAR_;
 const K_CUSTOM_TRAVERSE = K_CUSTOM_TRAVERSE_;
 const K_ITEM_REFS = K_ITEM_REFS_;
+const K_ITEM_BLOCK = K_ITEM_BLOCK_;
+const OBF_RC_TRACKED = OBF_RC_TRACKED_;
 
 const ADDR_MASK = 0xfffffff8;
 
-export class ObjectHeap extends Deallocator implements ObjectSpace {
+export class ObjectHeap extends WeakrefHeap implements ObjectSpace {
   private readonly freeListClearers: (() => void)[];
 
   constructor(opts: ObjectHeapOpts) {
     super(opts);
+    if (this.debug) this.track = this.trackChecked;
     this.freeListClearers = [];
     this.collector?.attach(this);
   }
@@ -202,8 +201,36 @@ export class ObjectHeap extends Deallocator implements ObjectSpace {
 
   // ── tracking (PyObject_GC_Track / UnTrack / IsTracked) ───────────────────────────
 
-  /** Start tracking a GC object. E_ALREADY_TRACKED if tracked already or not a GC type. */
+  /**
+   * Start tracking a GC object. E_ALREADY_TRACKED if tracked already or not a GC type.
+   *
+   * The checks of trackChecked, inline for the usual case: a non-zero multiple of 8 whose type
+   * word (read in bounds, so the header is inside the heap) names a registered GC type. Never
+   * the heap's track in debug mode (see the constructor); anything unusual goes to trackChecked
+   * for its error.
+   */
   track(obj: Addr): void {
+    if ((obj & ADDR_MASK) >>> 0 === obj && obj !== 0) {
+      const ti = (obj >>> 2) + OB_TYPE_IDX;
+      const word = this.u32[ti];
+      const t = word & TYPE_ID_MASK;
+      if (t !== 0 && t < this.typeLimit && (this.typeFlags[t] & TPFLAGS_HAVE_GC) !== 0) {
+        const c = this.collector;
+        if (c !== null) {
+          c.track(obj);
+          return;
+        }
+        if ((word & OBF_RC_TRACKED) === 0) {
+          this.u32[ti] = word | OBF_RC_TRACKED;
+          return;
+        }
+      }
+    }
+    this.trackChecked(obj);
+  }
+
+  /** track with every check of objectIndex (the debug-mode track). */
+  private trackChecked(obj: Addr): void {
     const i = this.objectIndex(obj, 'track');
     const word = this.u32[i + OB_TYPE_IDX];
     if ((this.typeFlags[word & TYPE_ID_MASK] & TPFLAGS_HAVE_GC) === 0) {
@@ -235,91 +262,6 @@ export class ObjectHeap extends Deallocator implements ObjectSpace {
   /** gc.is_finalized: the PEP 442 finalizer of this GC object has run. */
   isFinalized(obj: Addr): boolean {
     return (this.u32[this.objectIndex(obj, 'isFinalized') + OB_TYPE_IDX] & OBF_FINALIZED) !== 0;
-  }
-
-  // ── weak references ──────────────────────────────────────────────────────────────
-
-  /**
-   * weakref.ref(referent[, callback]): NEW reference to a weakref object (tracked). Without a
-   * callback the referent's shared weakref is returned when it has one. Returns 0 when out of
-   * memory. E_TYPE_ERROR if the referent's type is not weakrefable.
-   */
-  newWeakref(referent: Addr, callback?: WeakrefCallback): Addr {
-    const i = this.objectIndex(referent, 'newWeakref');
-    const t = this.u32[i + OB_TYPE_IDX] & TYPE_ID_MASK;
-    if ((this.typeFlags[t] & TPFLAGS_WEAKREFABLE) === 0) {
-      fail('E_TYPE_ERROR', `cannot create weak reference to '${this.types.specs[t].name}' object`);
-    }
-    if (this.u32[i] === 0)
-      fail('E_FREED_OBJECT', `newWeakref: ${this.describe(referent)} is being deallocated`);
-    if (callback !== undefined && callback !== null && typeof callback !== 'function') {
-      fail('E_TYPE_ERROR', 'weakref callback must be callable');
-    }
-    const cb = callback ?? undefined;
-    if (cb === undefined) {
-      const basic = this.weakrefs.basicRef(referent);
-      if (basic !== 0) {
-        this.incref(basic);
-        return basic;
-      }
-    }
-    const wr = this.alloc(this.weakrefType);
-    if (wr === 0) return 0;
-    if (cb === undefined) {
-      // The allocation may have run a collection (the collector's containerAllocated hook)
-      // whose finalizers made the shared weakref meanwhile: return that one, so that the list
-      // keeps a single callback-less weakref — CPython's PyWeakref_NewRef looks again after
-      // new_weakref ("Someone else added a ref without a callback during GC").
-      const basic = this.weakrefs.basicRef(referent);
-      if (basic !== 0) {
-        this.incref(basic);
-        this.decref(wr);
-        return basic;
-      }
-    }
-    this.weakrefs.add(referent, wr, cb);
-    this.trackGc(wr);
-    return wr;
-  }
-
-  /** Borrowed referent of a weakref, or 0 once it is cleared (or its referent is dying). */
-  weakrefGet(weakref: Addr): Addr {
-    const w = this.weakrefIndex(weakref, 'weakrefGet');
-    const referent = this.u32[w + WR_OBJECT_IDX];
-    if (referent === 0 || this.u32[referent >>> 2] === 0) return 0;
-    return referent;
-  }
-
-  /** weakref.getweakrefcount: weakrefs currently pointing at `obj`. */
-  weakrefCount(obj: Addr): number {
-    const i = this.objectIndex(obj, 'weakrefCount');
-    return (this.u32[i + OB_TYPE_IDX] & OBF_HAS_WEAKREFS) !== 0 ? this.weakrefs.count(obj) : 0;
-  }
-
-  /** For a weakref object: clear it; its referent becomes None and its callback never runs. */
-  clearWeakref(weakref: Addr): void {
-    this.weakrefIndex(weakref, 'clearWeakref');
-    this.weakrefs.clear(weakref, true);
-  }
-
-  /** Clear every weakref to `obj`; append those with a callback to `out` (borrowed). */
-  takeWeakrefs(obj: Addr, out: Addr[]): void {
-    const i = this.objectIndex(obj, 'takeWeakrefs');
-    if ((this.u32[i + OB_TYPE_IDX] & OBF_HAS_WEAKREFS) !== 0) this.weakrefs.take(obj, out);
-  }
-
-  /** Run a cleared weakref's callback once, with the weakref as argument (errors → unraisable). */
-  callWeakrefCallback(weakref: Addr): void {
-    this.weakrefIndex(weakref, 'callWeakrefCallback');
-    this.weakrefs.callCallback(weakref);
-  }
-
-  private weakrefIndex(wr: Addr, what: string): number {
-    const w = this.objectIndex(wr, what);
-    if ((this.typeFlags[this.u32[w + OB_TYPE_IDX] & TYPE_ID_MASK] & TPFLAGS_WEAKREF) === 0) {
-      fail('E_TYPE_ERROR', `${what}: expected a weakref, got '${this.typeName(wr)}' object`);
-    }
-    return w;
   }
 
   // ── ObjectSpace: what a collector calls ──────────────────────────────────────────
@@ -357,9 +299,12 @@ export class ObjectHeap extends Deallocator implements ObjectSpace {
       const ref = this.u32[fixedBase + k];
       if (ref !== 0) visitor.visit(ref);
     }
-    if ((kind & K_ITEM_REFS) !== 0) {
+    let itemBase = 0;
+    if ((kind & K_ITEM_REFS) !== 0) itemBase = (obj + this.tBasic[t]) >>> 2;
+    else if ((kind & K_ITEM_BLOCK) !== 0)
+      itemBase = this.u32[(obj + this.types.itemOffset[t]) >>> 2] >>> 2;
+    if (itemBase !== 0) {
       // Items last to first, as tupletraverse / list_traverse.
-      const itemBase = (obj + this.tBasic[t]) >>> 2;
       for (let k = this.u32[(obj >>> 2) + OB_SIZE_IDX] - 1; k >= 0; k--) {
         const ref = this.u32[itemBase + k];
         if (ref !== 0) visitor.visit(ref);
@@ -381,9 +326,11 @@ export class ObjectHeap extends Deallocator implements ObjectSpace {
     // Hold obj while clearing: dropping a slot may lead back to obj and free it half-way.
     const hold = this.u32[obj >>> 2] > 0;
     if (hold) this.incref(obj);
+    // this.u32 is read again after each decref: a death may run user code that grows memory.
     const nFixed = this.tRefCnt[t];
+    const fixedBase = (obj + this.tRefOff[t]) >>> 2;
     for (let k = 0; k < nFixed; k++) {
-      const at = ((obj + this.tRefOff[t]) >>> 2) + k;
+      const at = fixedBase + k;
       const ref = this.u32[at];
       if (ref !== 0) {
         this.u32[at] = 0;
@@ -392,8 +339,9 @@ export class ObjectHeap extends Deallocator implements ObjectSpace {
     }
     if ((kind & K_ITEM_REFS) !== 0) {
       // Items last to first, as _list_clear.
+      const itemBase = (obj + this.tBasic[t]) >>> 2;
       for (let k = this.u32[(obj >>> 2) + OB_SIZE_IDX] - 1; k >= 0; k--) {
-        const at = ((obj + this.tBasic[t]) >>> 2) + k;
+        const at = itemBase + k;
         const ref = this.u32[at];
         if (ref !== 0) {
           this.u32[at] = 0;

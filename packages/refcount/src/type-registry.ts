@@ -8,6 +8,9 @@
 import {
   MAX_TYPES,
   OBJECT_HEADER_SIZE,
+  REFS_CUSTOM,
+  REFS_INLINE,
+  REFS_ITEM_BLOCK,
   TPFLAGS_HAS_CLEAR,
   TPFLAGS_HAS_FINALIZE,
   TPFLAGS_HAS_LEGACY_DEL,
@@ -24,6 +27,7 @@ import {
   K_CUSTOM_CLEAR,
   K_CUSTOM_TRAVERSE,
   K_DEALLOC,
+  K_ITEM_BLOCK,
   K_ITEM_REFS,
   K_SLOW_START,
 } from './layout.js';
@@ -46,9 +50,12 @@ export class TypeRegistry<T> {
   refOffset = new Uint32Array(INITIAL_CAPACITY);
   /** Type id → number of fixed reference slots. */
   refCount = new Uint32Array(INITIAL_CAPACITY);
-  /** Type id → 1 when traverse is derived from the slots (ObjectSpace.refLayout). */
+  /** Type id → REFS_* : how traverse is derived from the layout (ObjectSpace.refLayout). */
   slotTraverse = new Uint8Array(INITIAL_CAPACITY);
-  /** Type id → byte offset of the reference items (basicSize), 0 when items are not references. */
+  /**
+   * Type id → byte offset of the inline reference items (basicSize) for REFS_INLINE, of the
+   * item-block pointer for REFS_ITEM_BLOCK; 0 when the items are not references.
+   */
   itemOffset = new Uint32Array(INITIAL_CAPACITY);
   /** Type id → the spec as given (index 0 unused). */
   readonly specs: TypeSpec<T>[] = [];
@@ -70,8 +77,18 @@ export class TypeRegistry<T> {
     this.itemSize[id] = item;
     this.refOffset[id] = refOff;
     this.refCount[id] = refCnt;
-    this.slotTraverse[id] = spec.traverse === undefined ? 1 : 0;
-    this.itemOffset[id] = (kind & K_ITEM_REFS) !== 0 ? basic : 0;
+    this.slotTraverse[id] =
+      spec.traverse !== undefined
+        ? REFS_CUSTOM
+        : (kind & K_ITEM_BLOCK) !== 0
+          ? REFS_ITEM_BLOCK
+          : REFS_INLINE;
+    this.itemOffset[id] =
+      (kind & K_ITEM_REFS) !== 0
+        ? basic
+        : (kind & K_ITEM_BLOCK) !== 0
+          ? spec.itemsPointerOffset!
+          : 0;
     this.specs[id] = spec;
     this.count = id + 1;
     return id;
@@ -142,7 +159,9 @@ function validateSpec<T>(spec: TypeSpec<T>): Derived {
   const item = spec.itemSize ?? 0;
   if (!isInt(item, 0, MAX_TYPE_SIZE)) bad(`itemSize must be an integer in 0..${MAX_TYPE_SIZE}`);
   const varSize = item > 0;
-  const minBasic = varSize ? VAR_OBJECT_HEADER_SIZE : OBJECT_HEADER_SIZE;
+  const itemBlock = spec.itemsPointerOffset !== undefined;
+  // ob_size (byte 8) is part of the header of var-size objects and of item-block ones.
+  const minBasic = varSize || itemBlock ? VAR_OBJECT_HEADER_SIZE : OBJECT_HEADER_SIZE;
   if (!isInt(spec.basicSize, minBasic, MAX_TYPE_SIZE)) {
     bad(`basicSize must be an integer in ${minBasic}..${MAX_TYPE_SIZE}`);
   }
@@ -160,6 +179,18 @@ function validateSpec<T>(spec: TypeSpec<T>): Derived {
   const itemRefs = spec.itemsAreRefs === true;
   if (itemRefs && item !== 4) bad('itemsAreRefs needs itemSize 4');
   if (itemRefs && (spec.basicSize & 3) !== 0) bad('itemsAreRefs needs a basicSize multiple of 4');
+  if (itemBlock) {
+    const at = spec.itemsPointerOffset;
+    if (item !== 0) bad('itemsPointerOffset is for fixed-size objects (no itemSize)');
+    if (!isInt(at, VAR_OBJECT_HEADER_SIZE, spec.basicSize - 4) || (at & 3) !== 0) {
+      bad(`itemsPointerOffset must be a multiple of 4 in ${VAR_OBJECT_HEADER_SIZE}..basicSize−4`);
+    }
+    if (refCnt > 0 && at < refOff + 4 * refCnt && at + 4 > refOff) {
+      bad('itemsPointerOffset overlaps the reference slots');
+    }
+    if (spec.traverse !== undefined) bad('itemsPointerOffset derives traverse: omit traverse');
+    if (spec.clear === undefined) bad("itemsPointerOffset needs clear (the block is the type's)");
+  }
   for (const key of [
     'traverse',
     'clear',
@@ -187,6 +218,7 @@ function validateSpec<T>(spec: TypeSpec<T>): Derived {
   if (spec.clear || refCnt > 0 || itemRefs) flags |= TPFLAGS_HAS_CLEAR;
   let kind = 0;
   if (itemRefs) kind |= K_ITEM_REFS;
+  if (itemBlock) kind |= K_ITEM_BLOCK;
   if (spec.clear) kind |= K_CUSTOM_CLEAR;
   if (spec.traverse) kind |= K_CUSTOM_TRAVERSE;
   if (spec.dealloc) kind |= K_DEALLOC;

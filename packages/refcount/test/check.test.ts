@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OBF_HAS_WEAKREFS, OB_TYPE_IDX, type Addr } from '@pyheap/interface';
+import { OBF_HAS_WEAKREFS, OB_TYPE_IDX, REFS_ITEM_BLOCK, type Addr } from '@pyheap/interface';
 import { WR_OBJECT_IDX } from '../src/index.js';
 import { codeOf, makeEnv, slotsType, useLeakCheck } from './helpers.js';
 
@@ -91,6 +91,63 @@ describe('ObjectSpace.refLayout', () => {
     }
     heap.decref(p);
     heap.decref(t);
+  });
+
+  it('describes an out-of-line item block (itemsPointerOffset) and derives traverse from it', () => {
+    const { heap } = makeEnv();
+    const C = slotsType(heap, 'C', 0);
+    // A list-like type: ob_size at byte 8, one fixed slot at 12, the block pointer at 16.
+    const L = heap.registerType({
+      name: 'L',
+      basicSize: 20,
+      refOffset: 12,
+      refCount: 1,
+      itemsPointerOffset: 16,
+      gc: true,
+      clear: (_h, l) => {
+        const i = l >>> 2;
+        const block = heap.u32[i + 4];
+        const n = heap.u32[i + 2];
+        heap.u32[i + 2] = 0;
+        heap.u32[i + 4] = 0;
+        for (let k = n - 1; k >= 0; k--) {
+          const item = heap.u32[(block >>> 2) + k];
+          if (item !== 0) heap.decref(item);
+        }
+        if (block !== 0) heap.allocator.free(block);
+        const fixed = heap.u32[i + 3];
+        heap.u32[i + 3] = 0;
+        if (fixed !== 0) heap.decref(fixed);
+      },
+    });
+    const layout = heap.refLayout!;
+    expect([
+      layout.slotTraverse[L],
+      layout.refOffset[L],
+      layout.refCount[L],
+      layout.itemOffset[L],
+    ]).toEqual([REFS_ITEM_BLOCK, 12, 1, 16]);
+    const l = heap.alloc(L);
+    const seen = (): Addr[] => {
+      const out: Addr[] = [];
+      heap.traverse(l, { visit: (r) => out.push(r) });
+      return out;
+    };
+    expect(seen()).toEqual([]); // no block yet
+    const fixed = heap.alloc(C);
+    heap.setSlot(l, 12, fixed);
+    const items = [heap.alloc(C), 0, heap.alloc(C), heap.alloc(C)];
+    const block = heap.allocator.malloc(4 * items.length);
+    items.forEach((x, k) => (heap.u32[(block >>> 2) + k] = x));
+    heap.u32[(l >>> 2) + 4] = block;
+    heap.u32[(l >>> 2) + 2] = 3; // ob_size: the fourth slot is spare and never visited
+    // Fixed slots first, then items last to first, NULL items skipped (list_traverse).
+    expect(seen()).toEqual([fixed, items[2], items[0]]);
+    heap.decref(items[3]);
+    const blocks = heap.allocator.stats().blocksInUse;
+    heap.decref(l);
+    expect(heap.stats().liveObjects).toBe(0);
+    expect(heap.allocator.stats().blocksInUse).toBe(blocks - 5); // l, its block, the fixed referent, two items
   });
 
   it('is absent with refLayout: false; clearFreeLists runs the registered clearers', () => {

@@ -302,6 +302,15 @@ describe('errors leave the state unchanged', () => {
       { name: 'x', basicSize: 8, finalize: 3 },
       { name: 'x', basicSize: 8, lazyUntrack: 'tuple', gc: true },
       { name: 'x', basicSize: 8, lazyUntrack: 'list', gc: true, mayUntrack: () => true },
+      // itemsPointerOffset: room for ob_size and the pointer, aligned, no overlap, clear given
+      { name: 'x', basicSize: 12, itemsPointerOffset: 8, clear() {} },
+      { name: 'x', basicSize: 20, itemsPointerOffset: 14, clear() {} },
+      { name: 'x', basicSize: 20, itemsPointerOffset: 20, clear() {} },
+      { name: 'x', basicSize: 20, itemsPointerOffset: 12 },
+      { name: 'x', basicSize: 20, itemsPointerOffset: 12, clear() {}, traverse() {} },
+      { name: 'x', basicSize: 20, itemsPointerOffset: 12, clear() {}, itemSize: 4 },
+      { name: 'x', basicSize: 20, itemsPointerOffset: 12, clear() {}, refOffset: 8, refCount: 1 },
+      { name: 'x', basicSize: 20, itemsPointerOffset: 12, clear() {}, refOffset: 12, refCount: 1 },
     ];
     const types = heap.typeCount;
     for (const spec of bad) {

@@ -4,29 +4,29 @@
  * generation for automatic collections (gc_select_generation, spec c.5).
  */
 import {
-  DEBUG_COLLECTABLE,
-  DEBUG_STATS,
-  DEBUG_UNCOLLECTABLE,
-  OBF_FINALIZED,
-  OBF_HAS_WEAKREFS,
-  TPFLAGS_HAS_FINALIZE,
-  TPFLAGS_HAS_LEGACY_DEL,
-  TPFLAGS_WEAKREF,
-  TPFLAGS_UNTRACK_DICT,
-  TPFLAGS_UNTRACK_TUPLE,
-  TYPE_ID_MASK,
+  DEBUG_COLLECTABLE as DEBUG_COLLECTABLE_,
+  DEBUG_STATS as DEBUG_STATS_,
+  DEBUG_UNCOLLECTABLE as DEBUG_UNCOLLECTABLE_,
+  OBF_FINALIZED as OBF_FINALIZED_,
+  OBF_HAS_WEAKREFS as OBF_HAS_WEAKREFS_,
+  TPFLAGS_HAS_FINALIZE as TPFLAGS_HAS_FINALIZE_,
+  TPFLAGS_HAS_LEGACY_DEL as TPFLAGS_HAS_LEGACY_DEL_,
+  TPFLAGS_WEAKREF as TPFLAGS_WEAKREF_,
+  TPFLAGS_UNTRACK_DICT as TPFLAGS_UNTRACK_DICT_,
+  TPFLAGS_UNTRACK_TUPLE as TPFLAGS_UNTRACK_TUPLE_,
+  TYPE_ID_MASK as TYPE_ID_MASK_,
   type CollectInfo,
   type CollectPhase,
   type CollectResult,
 } from '@pyheap/interface';
 import {
-  GC_PREFIX_BYTES,
-  GC_TYPE_IDX,
-  HEAD_FINALIZERS,
-  HEAD_UNREACHABLE,
-  LINK_FLAGS_MASK,
-  NUM_GENERATIONS,
-  PREV_MASK_COLLECTING,
+  GC_PREFIX_BYTES as GC_PREFIX_BYTES_,
+  GC_TYPE_IDX as GC_TYPE_IDX_,
+  HEAD_FINALIZERS as HEAD_FINALIZERS_,
+  HEAD_UNREACHABLE as HEAD_UNREACHABLE_,
+  LINK_FLAGS_MASK as LINK_FLAGS_MASK_,
+  NUM_GENERATIONS as NUM_GENERATIONS_,
+  PREV_MASK_COLLECTING as PREV_MASK_COLLECTING_,
 } from '../layout.js';
 import { checkState } from './check.js';
 import {
@@ -39,6 +39,27 @@ import {
 import { listInit, listMerge, listMove, listRemove, listSize } from './gc-list.js';
 import { deduceUnreachable, moveLegacyFinalizerReachable } from './reachability.js';
 import type { GcState } from './state.js';
+
+// Module-local copies of the constants the loops read: V8 reloads (and hole-checks) an
+// imported binding at every use, a module constant it does not (docs/decisions/0018).
+const DEBUG_COLLECTABLE = DEBUG_COLLECTABLE_;
+const DEBUG_STATS = DEBUG_STATS_;
+const DEBUG_UNCOLLECTABLE = DEBUG_UNCOLLECTABLE_;
+const OBF_FINALIZED = OBF_FINALIZED_;
+const OBF_HAS_WEAKREFS = OBF_HAS_WEAKREFS_;
+const TPFLAGS_HAS_FINALIZE = TPFLAGS_HAS_FINALIZE_;
+const TPFLAGS_HAS_LEGACY_DEL = TPFLAGS_HAS_LEGACY_DEL_;
+const TPFLAGS_WEAKREF = TPFLAGS_WEAKREF_;
+const TPFLAGS_UNTRACK_DICT = TPFLAGS_UNTRACK_DICT_;
+const TPFLAGS_UNTRACK_TUPLE = TPFLAGS_UNTRACK_TUPLE_;
+const TYPE_ID_MASK = TYPE_ID_MASK_;
+const GC_PREFIX_BYTES = GC_PREFIX_BYTES_;
+const GC_TYPE_IDX = GC_TYPE_IDX_;
+const HEAD_FINALIZERS = HEAD_FINALIZERS_;
+const HEAD_UNREACHABLE = HEAD_UNREACHABLE_;
+const LINK_FLAGS_MASK = LINK_FLAGS_MASK_;
+const NUM_GENERATIONS = NUM_GENERATIONS_;
+const PREV_MASK_COLLECTING = PREV_MASK_COLLECTING_;
 
 const LINK_MASK = ~LINK_FLAGS_MASK;
 
@@ -221,7 +242,8 @@ function moveLegacyFinalizers(
   let gc = u32[unreachable >>> 2];
   while (gc !== unreachable) {
     const gi = gc >>> 2;
-    const next = u32[gi] & LINK_MASK;
+    // >>> 0: an address, not a signed int (a mixed int/uint32 `gc` becomes a double in V8).
+    const next = (u32[gi] & LINK_MASK) >>> 0;
     u32[gi] = next;
     const typeWord = u32[gi + GC_TYPE_IDX];
     const tflags = flags[typeWord & TYPE_ID_MASK];

@@ -7,31 +7,52 @@
  * the refcount core's deallocating hook unlinks them.
  */
 import {
-  DEBUG_SAVEALL,
-  OBF_FINALIZED,
-  OBF_HAS_WEAKREFS,
-  OB_REFCNT_IDX,
-  OB_TYPE_IDX,
-  TPFLAGS_HAS_CLEAR,
-  TPFLAGS_HAS_FINALIZE,
-  TPFLAGS_HAS_LEGACY_DEL,
-  TPFLAGS_HAVE_GC,
-  TPFLAGS_WEAKREF,
-  TPFLAGS_WEAKREFABLE,
-  TYPE_ID_MASK,
+  DEBUG_SAVEALL as DEBUG_SAVEALL_,
+  OBF_FINALIZED as OBF_FINALIZED_,
+  OBF_HAS_WEAKREFS as OBF_HAS_WEAKREFS_,
+  OB_REFCNT_IDX as OB_REFCNT_IDX_,
+  OB_TYPE_IDX as OB_TYPE_IDX_,
+  TPFLAGS_HAS_CLEAR as TPFLAGS_HAS_CLEAR_,
+  TPFLAGS_HAS_FINALIZE as TPFLAGS_HAS_FINALIZE_,
+  TPFLAGS_HAS_LEGACY_DEL as TPFLAGS_HAS_LEGACY_DEL_,
+  TPFLAGS_HAVE_GC as TPFLAGS_HAVE_GC_,
+  TPFLAGS_WEAKREF as TPFLAGS_WEAKREF_,
+  TPFLAGS_WEAKREFABLE as TPFLAGS_WEAKREFABLE_,
+  TYPE_ID_MASK as TYPE_ID_MASK_,
   type Addr,
 } from '@pyheap/interface';
 import {
-  GC_PREFIX_BYTES,
-  GC_TYPE_IDX,
-  HEAD_FINAL_UNREACHABLE,
-  HEAD_SEEN,
-  HEAD_WRCB_TO_CALL,
-  PREV_MASK_COLLECTING,
+  GC_PREFIX_BYTES as GC_PREFIX_BYTES_,
+  GC_TYPE_IDX as GC_TYPE_IDX_,
+  HEAD_FINAL_UNREACHABLE as HEAD_FINAL_UNREACHABLE_,
+  HEAD_SEEN as HEAD_SEEN_,
+  HEAD_WRCB_TO_CALL as HEAD_WRCB_TO_CALL_,
+  PREV_MASK_COLLECTING as PREV_MASK_COLLECTING_,
 } from '../layout.js';
 import { listClearCollecting, listInit, listIsEmpty, listMerge, listMove } from './gc-list.js';
 import { clearUnreachableMask, deduceUnreachable } from './reachability.js';
 import type { GcState } from './state.js';
+
+// Module-local copies of the constants the loops read: V8 reloads (and hole-checks) an
+// imported binding at every use, a module constant it does not (docs/decisions/0018).
+const DEBUG_SAVEALL = DEBUG_SAVEALL_;
+const OBF_FINALIZED = OBF_FINALIZED_;
+const OBF_HAS_WEAKREFS = OBF_HAS_WEAKREFS_;
+const OB_REFCNT_IDX = OB_REFCNT_IDX_;
+const OB_TYPE_IDX = OB_TYPE_IDX_;
+const TPFLAGS_HAS_CLEAR = TPFLAGS_HAS_CLEAR_;
+const TPFLAGS_HAS_FINALIZE = TPFLAGS_HAS_FINALIZE_;
+const TPFLAGS_HAS_LEGACY_DEL = TPFLAGS_HAS_LEGACY_DEL_;
+const TPFLAGS_HAVE_GC = TPFLAGS_HAVE_GC_;
+const TPFLAGS_WEAKREF = TPFLAGS_WEAKREF_;
+const TPFLAGS_WEAKREFABLE = TPFLAGS_WEAKREFABLE_;
+const TYPE_ID_MASK = TYPE_ID_MASK_;
+const GC_PREFIX_BYTES = GC_PREFIX_BYTES_;
+const GC_TYPE_IDX = GC_TYPE_IDX_;
+const HEAD_FINAL_UNREACHABLE = HEAD_FINAL_UNREACHABLE_;
+const HEAD_SEEN = HEAD_SEEN_;
+const HEAD_WRCB_TO_CALL = HEAD_WRCB_TO_CALL_;
+const PREV_MASK_COLLECTING = PREV_MASK_COLLECTING_;
 
 /**
  * handle_weakrefs (step 10). For each unreachable object: a weakref object is itself cleared
@@ -205,9 +226,8 @@ export function handleResurrectedObjects(state: GcState, unreachable: Addr, old:
  */
 export function deleteGarbage(state: GcState, collectable: Addr, old: Addr): void {
   const space = state.space;
-  const memory = state.memory;
   const saveAll = (state.debugFlags & DEBUG_SAVEALL) !== 0;
-  let u32 = memory.u32;
+  let u32 = state.u32;
   while (u32[collectable >>> 2] !== collectable) {
     const gc = u32[collectable >>> 2];
     const op = gc + GC_PREFIX_BYTES;
@@ -225,7 +245,7 @@ export function deleteGarbage(state: GcState, collectable: Addr, old: Addr): voi
         space.reportUnraisable(error, `Exception ignored in tp_clear of ${space.typeName(op)}`);
       }
       space.decref(op);
-      u32 = memory.u32;
+      u32 = state.u32;
     }
     if (u32[collectable >>> 2] === gc) {
       u32[(gc >>> 2) + 1] &= ~PREV_MASK_COLLECTING;

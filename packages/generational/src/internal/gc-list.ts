@@ -9,7 +9,15 @@
  * helpers are not used on the tentative-unreachable list.
  */
 import type { Addr } from '@pyheap/interface';
-import { LINK_FLAGS_MASK, PREV_FLAGS_MASK } from '../layout.js';
+import {
+  LINK_FLAGS_MASK as LINK_FLAGS_MASK_,
+  PREV_FLAGS_MASK as PREV_FLAGS_MASK_,
+} from '../layout.js';
+
+// Module-local copies of the constants the loops read: V8 reloads (and hole-checks) an
+// imported binding at every use, a module constant it does not (docs/decisions/0018).
+const LINK_FLAGS_MASK = LINK_FLAGS_MASK_;
+const PREV_FLAGS_MASK = PREV_FLAGS_MASK_;
 
 const LINK_MASK = ~LINK_FLAGS_MASK;
 

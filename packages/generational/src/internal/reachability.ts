@@ -9,10 +9,12 @@
  * allocates or frees, so a view read at the start of a phase stays valid until its end).
  */
 import {
-  IMMORTAL_REFCNT,
-  OB_TYPE_IDX,
-  TPFLAGS_HAVE_GC,
-  TYPE_ID_MASK,
+  IMMORTAL_REFCNT as IMMORTAL_REFCNT_,
+  OB_TYPE_IDX as OB_TYPE_IDX_,
+  REFS_INLINE as REFS_INLINE_,
+  REFS_ITEM_BLOCK as REFS_ITEM_BLOCK_,
+  TPFLAGS_HAVE_GC as TPFLAGS_HAVE_GC_,
+  TYPE_ID_MASK as TYPE_ID_MASK_,
   fail,
   hexAddr,
   type Addr,
@@ -20,24 +22,60 @@ import {
   type Visitor,
 } from '@pyheap/interface';
 import {
-  GC_PREFIX_BYTES,
-  GC_REFCNT_IDX,
-  GC_SIZE_IDX,
-  GC_TYPE_IDX,
-  LINK_FLAGS_MASK,
-  NEXT_MASK_UNREACHABLE,
-  PREFIX_WORDS,
-  PREV_FLAGS_MASK,
-  PREV_MASK_COLLECTING,
-  PREV_REFS_ONE,
-  PREV_SHIFT,
+  GC_PREFIX_BYTES as GC_PREFIX_BYTES_,
+  GC_REFCNT_IDX as GC_REFCNT_IDX_,
+  GC_SIZE_IDX as GC_SIZE_IDX_,
+  GC_TYPE_IDX as GC_TYPE_IDX_,
+  LINK_FLAGS_MASK as LINK_FLAGS_MASK_,
+  NEXT_MASK_UNREACHABLE as NEXT_MASK_UNREACHABLE_,
+  PREFIX_WORDS as PREFIX_WORDS_,
+  PREV_FLAGS_MASK as PREV_FLAGS_MASK_,
+  PREV_MASK_COLLECTING as PREV_MASK_COLLECTING_,
+  PREV_REFS_ONE as PREV_REFS_ONE_,
+  PREV_SHIFT as PREV_SHIFT_,
 } from '../layout.js';
 import { listMove } from './gc-list.js';
-import { NEAR_BYTES, SORT_FAR_RATIO, SORT_MIN_REFS, type RefBatch } from './ref-batch.js';
+import {
+  NEAR_BYTES as NEAR_BYTES_,
+  SORT_MIN_REFS as SORT_MIN_REFS_,
+  type RefBatch,
+} from './ref-batch.js';
+
+// Module-local copies of the constants the loops read: V8 reloads (and hole-checks) an
+// imported binding at every use, a module constant it does not (docs/decisions/0018).
+const IMMORTAL_REFCNT = IMMORTAL_REFCNT_;
+const OB_TYPE_IDX = OB_TYPE_IDX_;
+const REFS_INLINE = REFS_INLINE_;
+const REFS_ITEM_BLOCK = REFS_ITEM_BLOCK_;
+const TPFLAGS_HAVE_GC = TPFLAGS_HAVE_GC_;
+const TYPE_ID_MASK = TYPE_ID_MASK_;
+const GC_PREFIX_BYTES = GC_PREFIX_BYTES_;
+const GC_REFCNT_IDX = GC_REFCNT_IDX_;
+const GC_SIZE_IDX = GC_SIZE_IDX_;
+const GC_TYPE_IDX = GC_TYPE_IDX_;
+const LINK_FLAGS_MASK = LINK_FLAGS_MASK_;
+const NEXT_MASK_UNREACHABLE = NEXT_MASK_UNREACHABLE_;
+const PREFIX_WORDS = PREFIX_WORDS_;
+const PREV_FLAGS_MASK = PREV_FLAGS_MASK_;
+const PREV_MASK_COLLECTING = PREV_MASK_COLLECTING_;
+const PREV_REFS_ONE = PREV_REFS_ONE_;
+const PREV_SHIFT = PREV_SHIFT_;
+const NEAR_BYTES = NEAR_BYTES_;
+const SORT_MIN_REFS = SORT_MIN_REFS_;
 
 const EMPTY = new Uint32Array(0);
 const NO_LAYOUT = new Uint8Array(0);
 const LINK_MASK = ~LINK_FLAGS_MASK;
+
+/**
+ * Word index of the first item of `obj` under RefLayout (`how` = slotTraverse, `at` =
+ * itemOffset): inline items at obj + at, or the block whose address is stored at obj + at;
+ * 0 when the object has no reference items.
+ */
+function itemsWordIndex(u32: Uint32Array, obj: Addr, how: number, at: number): number {
+  if (at === 0) return 0;
+  return how === REFS_INLINE ? (obj + at) >>> 2 : u32[(obj + at) >>> 2] >>> 2;
+}
 
 /** Shared fields of the traversal visitors. */
 abstract class GcVisitor implements Visitor {
@@ -59,7 +97,8 @@ export class DecrefVisitor extends GcVisitor {
   /** Objects whose gc_refs reached 0 through this visitor (see ReachabilityContext.zeroRefs). */
   zeros = 0;
   visit(ref: Addr): void {
-    this.zeros += visitDecref(this.u32, this.flags, ref, this.debug);
+    if (this.debug) checkDecref(this.u32, this.flags, ref);
+    this.zeros += visitDecref(this.u32, this.flags, ref);
   }
 }
 
@@ -67,17 +106,28 @@ export class DecrefVisitor extends GcVisitor {
  * The body of visit_decref, shared by the visitor and the inline slot walk. Returns 1 when it
  * brought gc_refs to 0, else 0.
  */
-function visitDecref(u32: Uint32Array, flags: Uint32Array, ref: Addr, debug: boolean): number {
+function visitDecref(u32: Uint32Array, flags: Uint32Array, ref: Addr): number {
   const o = ref >>> 2;
   if ((flags[u32[o + OB_TYPE_IDX] & TYPE_ID_MASK] & TPFLAGS_HAVE_GC) === 0) return 0;
   const p = o - PREFIX_WORDS + 1;
   const prev = u32[p];
   if ((prev & PREV_MASK_COLLECTING) === 0) return 0;
-  if (debug && prev >>> PREV_SHIFT === 0) {
-    fail('E_CORRUPT_HEAP', `gc_decref: refcount is too small (object ${hexAddr(ref)})`);
-  }
   u32[p] = prev - PREV_REFS_ONE;
   return prev >>> PREV_SHIFT === 1 ? 1 : 0;
+}
+
+/**
+ * Debug mode, before visitDecref: gc_decref's assertion that gc_refs would not go below 0 (a
+ * refcount too small for the references that point at the object). Kept out of visitDecref:
+ * even a never-taken test costs the loop a third of its speed.
+ */
+function checkDecref(u32: Uint32Array, flags: Uint32Array, ref: Addr): void {
+  const o = ref >>> 2;
+  if ((flags[u32[o + OB_TYPE_IDX] & TYPE_ID_MASK] & TPFLAGS_HAVE_GC) === 0) return;
+  const prev = u32[o - PREFIX_WORDS + 1];
+  if ((prev & PREV_MASK_COLLECTING) !== 0 && prev >>> PREV_SHIFT === 0) {
+    fail('E_CORRUPT_HEAP', `gc_decref: refcount is too small (object ${hexAddr(ref)})`);
+  }
 }
 
 /**
@@ -224,16 +274,19 @@ export function subtractRefs(ctx: ReachabilityContext, u32: Uint32Array, contain
   const visitor = ctx.decref;
   const layout = space.refLayout;
   visitor.zeros = 0;
-  if (layout === undefined) {
+  if (layout === undefined || ctx.debug) {
+    // Through traverse and the visitor (which makes debug mode's gc_refs check).
     for (let gc = u32[containers >>> 2]; gc !== containers; gc = u32[gc >>> 2]) {
       space.traverse(gc + GC_PREFIX_BYTES, visitor);
     }
     ctx.zeroRefs += visitor.zeros;
     return;
   }
-  // The same visits in our own loop (ObjectSpace.refLayout): the references are gathered
-  // (sequential reads of each object's slots) and applied in batches (ref-batch.ts) — sorted
-  // by address when there are many. Decrements commute, so the result is the same.
+  // The same visits in our own loop (ObjectSpace.refLayout). A reference within NEAR_BYTES of
+  // its holder is applied at once (its target is in cache, or about to be); farther ones are
+  // gathered and applied in batches (ref-batch.ts), sorted by address when there are many, so
+  // that a large random graph is swept in address order. Decrements commute: every gc_refs
+  // comes out as CPython's.
   const flags = space.typeFlags;
   const slotTraverse = layout.slotTraverse;
   const refOffset = layout.refOffset;
@@ -243,84 +296,72 @@ export function subtractRefs(ctx: ReachabilityContext, u32: Uint32Array, contain
   let buf = batch.buf;
   let cap = buf.length;
   let n = 0;
-  // References that point more than a page away from their holder: when most do not, the
-  // heap is already visited in near-address order and sorting would only cost.
-  let far = 0;
+  let zeros = 0;
   for (let gc = u32[containers >>> 2]; gc !== containers; gc = u32[gc >>> 2]) {
     const gi = gc >>> 2;
     const t = u32[gi + GC_TYPE_IDX] & TYPE_ID_MASK;
     const obj = gc + GC_PREFIX_BYTES;
-    if (slotTraverse[t] !== 1) {
+    const how = slotTraverse[t];
+    if (how !== REFS_INLINE && how !== REFS_ITEM_BLOCK) {
       space.traverse(obj, visitor);
       continue;
     }
-    const items = itemOffset[t];
-    const nItems = items !== 0 ? u32[gi + GC_SIZE_IDX] : 0;
+    const ib = itemsWordIndex(u32, obj, how, itemOffset[t]);
+    const nItems = ib !== 0 ? u32[gi + GC_SIZE_IDX] : 0;
     const need = refCount[t] + nItems;
-    while (n + need > cap) {
-      if (batch.grow(n)) {
+    if (n + need > cap) {
+      // Room for every reference of this object: grow, else apply what is gathered.
+      while (n + need > cap && batch.grow(n)) {
         buf = batch.buf;
         cap = buf.length;
-      } else {
-        applyDecrefs(ctx, u32, flags, n, far);
+      }
+      if (n + need > cap) {
+        zeros += applyDecrefs(ctx, u32, flags, n);
         n = 0;
-        far = 0;
-        if (need <= cap) break;
-        // One object with more references than a whole batch: visit them directly.
-        space.traverse(obj, visitor);
-        break;
+        if (need > cap) {
+          // One object with more references than a whole batch: visit them directly.
+          space.traverse(obj, visitor);
+          continue;
+        }
       }
     }
-    if (need > cap) continue;
     const base = (obj + refOffset[t]) >>> 2;
     const end = base + refCount[t];
     for (let k = base; k < end; k++) {
       const ref = u32[k];
       if (ref !== 0) {
-        buf[n++] = ref;
-        if (ref - obj > NEAR_BYTES || obj - ref > NEAR_BYTES) far++;
+        if (ref - obj > NEAR_BYTES || obj - ref > NEAR_BYTES) buf[n++] = ref;
+        else zeros += visitDecref(u32, flags, ref);
       }
     }
-    if (items !== 0) {
-      const ib = (obj + items) >>> 2;
-      for (let k = ib + nItems - 1; k >= ib; k--) {
-        const ref = u32[k];
-        if (ref !== 0) {
-          buf[n++] = ref;
-          if (ref - obj > NEAR_BYTES || obj - ref > NEAR_BYTES) far++;
-        }
+    for (let k = ib + nItems - 1; k >= ib; k--) {
+      const ref = u32[k];
+      if (ref !== 0) {
+        if (ref - obj > NEAR_BYTES || obj - ref > NEAR_BYTES) buf[n++] = ref;
+        else zeros += visitDecref(u32, flags, ref);
       }
-    }
-    if (n >= SORT_MIN_REFS && far * SORT_FAR_RATIO < n) {
-      // Mostly near references: nothing to gain from gathering more (or from sorting).
-      applyDecrefs(ctx, u32, flags, n, far);
-      n = 0;
-      far = 0;
     }
   }
-  applyDecrefs(ctx, u32, flags, n, far);
-  ctx.zeroRefs += visitor.zeros;
+  zeros += applyDecrefs(ctx, u32, flags, n);
+  ctx.zeroRefs += zeros + visitor.zeros;
 }
 
 /**
- * visit_decref for the first `n` gathered references — in address order when there are many
- * and enough of them (`far`) point away from their holders.
+ * visit_decref for the first `n` gathered (far) references, in address order when there are
+ * at least SORT_MIN_REFS of them. Returns how many gc_refs it brought to 0.
  */
 function applyDecrefs(
   ctx: ReachabilityContext,
   u32: Uint32Array,
   flags: Uint32Array,
   n: number,
-  far: number,
-): void {
+): number {
   const batch = ctx.batch;
   if (n > batch.peak) batch.peak = n;
-  const sort = n >= SORT_MIN_REFS && far * SORT_FAR_RATIO >= n;
-  const refs = sort ? batch.sortByPage(n, ctx.space.memory.byteLength) : batch.buf;
-  const debug = ctx.debug;
+  const refs = n >= SORT_MIN_REFS ? batch.sortByPage(n, ctx.space.memory.byteLength) : batch.buf;
   let zeros = 0;
-  for (let i = 0; i < n; i++) zeros += visitDecref(u32, flags, refs[i], debug);
-  ctx.zeroRefs += zeros;
+  for (let i = 0; i < n; i++) zeros += visitDecref(u32, flags, refs[i]);
+  return zeros;
 }
 
 /**
@@ -375,7 +416,8 @@ export function moveUnreachable(
       // is the tail: the successor is read only after them.
       const t = u32[gi + GC_TYPE_IDX] & TYPE_ID_MASK;
       const obj = gc + GC_PREFIX_BYTES;
-      if (slotTraverse[t] !== 1) {
+      const how = slotTraverse[t];
+      if (how !== REFS_INLINE && how !== REFS_ITEM_BLOCK) {
         visitor.found = 0;
         visitor.revived = 0;
         space.traverse(obj, visitor);
@@ -392,9 +434,8 @@ export function moveUnreachable(
             else if (effect === REVIVED) tentative--;
           }
         }
-        const items = itemOffset[t];
-        if (items !== 0) {
-          const ib = (obj + items) >>> 2;
+        const ib = itemsWordIndex(u32, obj, how, itemOffset[t]);
+        if (ib !== 0) {
           for (let k = ib + u32[gi + GC_SIZE_IDX] - 1; k >= ib; k--) {
             const ref = u32[k];
             if (ref !== 0) {
@@ -450,7 +491,7 @@ export function clearUnreachableMask(u32: Uint32Array, head: Addr): void {
   let gc = u32[head >>> 2];
   while (gc !== head) {
     const gi = gc >>> 2;
-    const next = u32[gi] & LINK_MASK;
+    const next = (u32[gi] & LINK_MASK) >>> 0;
     u32[gi] = next;
     gc = next;
   }

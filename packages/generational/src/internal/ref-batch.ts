@@ -1,23 +1,24 @@
 /*
  * Reference batches for subtract_refs. On a large random object graph the decrements of
  * subtract_refs are one cache (and TLB) miss each; their order does not matter, so the
- * references are gathered first and, when there are many, sorted by page (LSD radix sort)
- * before they are applied: the heap is then swept in address order instead of jumped
- * around in. No counterpart in CPython, whose subtract_refs visits each object's referents in
- * turn; the result (every gc_refs value) is the same.
+ * references that point farther than NEAR_BYTES from their holder are gathered first and,
+ * when there are many, sorted by page (LSD radix sort) before they are applied: the heap is
+ * then swept in address order instead of jumped around in (near ones are applied at once).
+ * No counterpart in CPython, whose subtract_refs visits each object's referents in turn; the
+ * result (every gc_refs value) is the same.
  *
  * Scratch memory: two Uint32Arrays that grow by doubling up to MAX_BATCH_REFS entries (8 MiB
- * each), kept for the next collection and shrunk when a collection needed far less.
+ * each), kept for the next collections and shrunk once they have needed far less for a while
+ * (settle).
  */
 
 /** Smallest capacity; also what the buffers shrink back to. */
 export const MIN_BATCH_REFS = 4096;
 /** Largest capacity: a batch this full is applied and gathering starts over. */
 export const MAX_BATCH_REFS = 1 << 21;
-/** Batches at least this long are sorted before they are applied … */
+/** Batches of far references at least this long are sorted before they are applied. */
 export const SORT_MIN_REFS = 1 << 15;
-/** … when at least 1 / SORT_FAR_RATIO of their references point farther than NEAR_BYTES away. */
-export const SORT_FAR_RATIO = 4;
+/** A reference farther than this from its holder is "far" (gathered, not applied at once). */
 export const NEAR_BYTES = 4096;
 /**
  * Granularity of the sort: 4 KiB pages (what matters most is not missing the TLB; the lines of
@@ -25,6 +26,8 @@ export const NEAR_BYTES = 4096;
  * up to 64 MiB takes one counting-sort pass, anything up to 4 GiB two.
  */
 const PAGE_SHIFT = 12;
+/** Collections in a row that must leave ¾ of the buffers unused before they shrink. */
+export const SETTLE_AFTER = 16;
 const MAX_RADIX_BITS = 14;
 
 export class RefBatch {
@@ -35,6 +38,9 @@ export class RefBatch {
   private readonly counts = new Uint32Array(1 << MAX_RADIX_BITS);
   /** Most references one collection gathered (for shrinking). */
   peak = 0;
+  /** Collections in a row that used under a quarter of the capacity, and their largest need. */
+  private idle = 0;
+  private idlePeak = 0;
 
   constructor(max = MAX_BATCH_REFS) {
     this.max = Math.max(max, MIN_BATCH_REFS);
@@ -84,15 +90,28 @@ export class RefBatch {
     return src;
   }
 
-  /** After a collection: give back scratch memory the last collection did not need. */
+  /**
+   * After a collection: give back scratch memory that collections no longer need — only once
+   * SETTLE_AFTER collections in a row have used less than a quarter of it, so that a program
+   * alternating small and large collections (a young collection, then a full one) does not
+   * reallocate the buffers every time; then to the largest of those collections' needs.
+   */
   settle(): void {
     const cap = this.buf.length;
-    if (cap > MIN_BATCH_REFS && this.peak * 4 < cap) {
-      let want = MIN_BATCH_REFS;
-      while (want < this.peak) want *= 2;
-      this.buf = new Uint32Array(want);
-      this.tmp = new Uint32Array(want);
-    }
+    const peak = this.peak;
     this.peak = 0;
+    if (cap <= MIN_BATCH_REFS || peak * 4 >= cap) {
+      this.idle = 0;
+      this.idlePeak = 0;
+      return;
+    }
+    if (peak > this.idlePeak) this.idlePeak = peak;
+    if (++this.idle < SETTLE_AFTER) return;
+    let want = MIN_BATCH_REFS;
+    while (want < this.idlePeak) want *= 2;
+    this.buf = new Uint32Array(want);
+    this.tmp = new Uint32Array(want);
+    this.idle = 0;
+    this.idlePeak = 0;
   }
 }

@@ -17,6 +17,11 @@ import { RefBatch } from './ref-batch.js';
 export class GcState implements ReachabilityContext {
   space!: ObjectSpace;
   memory!: Memory;
+  /**
+   * The memory's u32 view, kept current by a `memory.onResize` listener: the per-object hooks
+   * (track, untrack, deallocating) and delete_garbage read it instead of the memory's getter.
+   */
+  u32: Uint32Array = new Uint32Array(0);
   /** Address of the sentinel block (NUM_HEADS list heads); 0 before attach. */
   heads: Addr = 0;
   /** Head of the permanent generation. */
