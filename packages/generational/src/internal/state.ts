@@ -6,13 +6,9 @@
  */
 import type { Addr, CollectCallback, Memory, ObjectSpace } from '@pyheap/interface';
 import { HEAD_BYTES, NUM_GENERATIONS } from '../layout.js';
-import {
-  DecrefVisitor,
-  MoveVisitor,
-  ReachableVisitor,
-  type ReachabilityContext,
-} from './reachability.js';
+import type { ReachabilityContext } from './reachability.js';
 import { RefBatch } from './ref-batch.js';
+import { DecrefVisitor, MoveVisitor, ReachableVisitor } from './visitors.js';
 
 export class GcState implements ReachabilityContext {
   space!: ObjectSpace;
