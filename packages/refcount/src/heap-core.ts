@@ -212,20 +212,27 @@ export abstract class HeapCore {
         if (rc < IMMORTAL_REFCNT) u32[i] = rc - 1;
         return;
       }
-      // The last reference (_Py_Dealloc). The tests are decrefSlow's for this case (a valid
-      // object address, a registered type, not already being deallocated); anything else goes
-      // there for its error.
-      if (rc === 1 && obj !== 0) {
-        const word = u32[i + OB_TYPE_IDX];
-        const t = word & TYPE_ID_MASK;
-        if (t !== 0 && t < this.typeLimit && (word & OBF_DEALLOCATING) === 0) {
-          u32[i] = 0;
-          this.objectDied(obj);
-          return;
-        }
-      }
+      if (rc === 1 && this.releaseLast(u32, obj)) return;
     }
     this.decrefSlow(obj);
+  }
+
+  /**
+   * The last reference to `obj` (refcount 1) goes: refcount 0 and _Py_Dealloc, when the tests
+   * decrefSlow would make for this case hold (a non-null object address, a registered type,
+   * not already being deallocated). Returns false, touching nothing, otherwise: the caller
+   * then goes to decrefSlow for its error.
+   */
+  private releaseLast(u32: Uint32Array, obj: Addr): boolean {
+    const i = obj >>> 2;
+    const word = u32[i + OB_TYPE_IDX];
+    const t = word & TYPE_ID_MASK;
+    if (obj === 0 || t === 0 || t >= this.typeLimit || (word & OBF_DEALLOCATING) !== 0) {
+      return false;
+    }
+    u32[i] = 0;
+    this.objectDied(obj);
+    return true;
   }
 
   /** decref for collectors with the decrefToNonZero hook (Bacon–Rajan candidate roots). */
@@ -243,16 +250,7 @@ export abstract class HeapCore {
         }
         return;
       }
-      // The last reference: as in decref.
-      if (rc === 1 && obj !== 0) {
-        const word = u32[i + OB_TYPE_IDX];
-        const t = word & TYPE_ID_MASK;
-        if (t !== 0 && t < this.typeLimit && (word & OBF_DEALLOCATING) === 0) {
-          u32[i] = 0;
-          this.objectDied(obj);
-          return;
-        }
-      }
+      if (rc === 1 && this.releaseLast(u32, obj)) return;
     }
     this.decrefSlow(obj);
   }
