@@ -15,6 +15,7 @@ import {
   TPFLAGS_UNTRACK_DICT as TPFLAGS_UNTRACK_DICT_,
   TPFLAGS_UNTRACK_TUPLE as TPFLAGS_UNTRACK_TUPLE_,
   TYPE_ID_MASK as TYPE_ID_MASK_,
+  fail,
   type CollectInfo,
   type CollectPhase,
   type CollectResult,
@@ -183,8 +184,16 @@ function runCollection(state: GcState, generation: number): CollectResult {
   const finalUnreachable = handleResurrectedObjects(state, unreachable, old);
 
   // Step 14: counted before clearing, so objects that survive their tp_clear still count.
+  // When nothing can have moved since move_legacy_finalizers (no legacy finalizer, weakref,
+  // PEP 442 finalizer or user code), its count is the list's size: one pass fewer.
   u32 = memory.u32;
-  m += listSize(u32, finalUnreachable);
+  const unchanged = needs === 0 && !state.userCodeRan && u32[finalizers >>> 2] === finalizers;
+  const collectable =
+    unchanged && !state.debug ? state.unreachableKept : listSize(u32, finalUnreachable);
+  if (state.debug && unchanged && collectable !== state.unreachableKept) {
+    fail('E_CORRUPT_HEAP', `collect: ${collectable} unreachable, counted ${state.unreachableKept}`);
+  }
+  m += collectable;
   deleteGarbage(state, finalUnreachable, old);
 
   // Step 15: the uncollectable.
@@ -239,6 +248,7 @@ function moveLegacyFinalizers(
 ): number {
   const flags = state.space.typeFlags;
   let needs = 0;
+  let kept = 0;
   let gc = u32[unreachable >>> 2];
   while (gc !== unreachable) {
     const gi = gc >>> 2;
@@ -251,6 +261,7 @@ function moveLegacyFinalizers(
       u32[gi + 1] &= ~PREV_MASK_COLLECTING;
       listMove(u32, gc, finalizers);
     } else {
+      kept++;
       if ((tflags & TPFLAGS_WEAKREF) !== 0 || (typeWord & OBF_HAS_WEAKREFS) !== 0)
         needs |= HAS_WEAKREFS;
       if ((tflags & TPFLAGS_HAS_FINALIZE) !== 0 && (typeWord & OBF_FINALIZED) === 0)
@@ -258,6 +269,7 @@ function moveLegacyFinalizers(
     }
     gc = next;
   }
+  state.unreachableKept = kept;
   return needs;
 }
 

@@ -18,6 +18,8 @@ export class GcState implements ReachabilityContext {
    * (track, untrack, deallocating) and delete_garbage read it instead of the memory's getter.
    */
   u32: Uint32Array = new Uint32Array(0);
+  /** Objects move_legacy_finalizers left in the unreachable set (collect.ts, step 14). */
+  unreachableKept = 0;
   /** Address of the sentinel block (NUM_HEADS list heads); 0 before attach. */
   heads: Addr = 0;
   /** Head of the permanent generation. */
