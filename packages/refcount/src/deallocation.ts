@@ -150,7 +150,19 @@ export abstract class Deallocator extends HeapCore {
       const rc = u32[ci];
       if (rc < IMMORTAL_REFCNT) u32[ci] = rc - 1;
     }
-    this.freeObject(obj, (this.typeFlags[t] & TPFLAGS_HAVE_GC) !== 0);
+    const gc = (this.typeFlags[t] & TPFLAGS_HAVE_GC) !== 0;
+    if (this.hookDealloc) {
+      // The collector's deallocating hook runs inside: a deallocation is under way for it, as
+      // under drain (heap.check() accepts the dying object; deaths it causes nest one level).
+      this.nesting++;
+      try {
+        this.freeObject(obj, gc);
+      } finally {
+        this.nesting--;
+      }
+    } else {
+      this.freeObject(obj, gc);
+    }
     return true;
   }
 
