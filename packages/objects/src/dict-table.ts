@@ -13,18 +13,32 @@
 import type { Addr } from '@pyheap/interface';
 import type { Core } from './internal/core.js';
 import {
-  DKE_HASH,
-  DKE_KEY,
-  DKIX_EMPTY,
-  DK_ENTRY_WORDS,
-  DK_HEADER_SIZE,
-  DK_KIND_IDX,
-  DK_NENTRIES_IDX,
-  DK_SIZE_IDX,
-  DK_USABLE_IDX,
-  DICT_MINSIZE,
-  PERTURB_SHIFT,
+  DKE_HASH as DKE_HASH_,
+  DKE_KEY as DKE_KEY_,
+  DKIX_EMPTY as DKIX_EMPTY_,
+  DK_ENTRY_WORDS as DK_ENTRY_WORDS_,
+  DK_HEADER_SIZE as DK_HEADER_SIZE_,
+  DK_KIND_IDX as DK_KIND_IDX_,
+  DK_NENTRIES_IDX as DK_NENTRIES_IDX_,
+  DK_SIZE_IDX as DK_SIZE_IDX_,
+  DK_USABLE_IDX as DK_USABLE_IDX_,
+  DICT_MINSIZE as DICT_MINSIZE_,
+  PERTURB_SHIFT as PERTURB_SHIFT_,
 } from './layout.js';
+
+// Module-local copies of the constants the loops read: V8 reloads (and hole-checks) an
+// imported binding at every use, a module constant it does not (docs/decisions/0006).
+const DKE_HASH = DKE_HASH_;
+const DKE_KEY = DKE_KEY_;
+const DKIX_EMPTY = DKIX_EMPTY_;
+const DK_ENTRY_WORDS = DK_ENTRY_WORDS_;
+const DK_HEADER_SIZE = DK_HEADER_SIZE_;
+const DK_KIND_IDX = DK_KIND_IDX_;
+const DK_NENTRIES_IDX = DK_NENTRIES_IDX_;
+const DK_SIZE_IDX = DK_SIZE_IDX_;
+const DK_USABLE_IDX = DK_USABLE_IDX_;
+const DICT_MINSIZE = DICT_MINSIZE_;
+const PERTURB_SHIFT = PERTURB_SHIFT_;
 
 /** USABLE_FRACTION: entries a table of `size` index slots holds before it must grow (2/3). */
 export function usableFraction(size: number): number {

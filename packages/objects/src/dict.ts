@@ -26,26 +26,47 @@ import {
   newKeys,
   setIndex,
 } from './dict-table.js';
-import { KIND_DICT, KIND_STR, type Core } from './internal/core.js';
+import { KIND_DICT as KIND_DICT_, KIND_STR as KIND_STR_, type Core } from './internal/core.js';
 import {
-  DICT_FLAGS_IDX,
-  DICT_KEYS_IDX,
-  DICT_MANAGED,
-  DICT_MINSIZE,
-  DICT_USED_IDX,
-  DICT_VERSION_IDX,
-  DKE_KEY,
-  DKE_VALUE,
-  DKIX_DUMMY,
-  DK_ENTRY_WORDS,
-  DK_GENERAL,
-  DK_KIND_IDX,
-  DK_NENTRIES_IDX,
-  DK_SIZE_IDX,
-  DK_UNICODE,
-  DK_USABLE_IDX,
+  DICT_FLAGS_IDX as DICT_FLAGS_IDX_,
+  DICT_KEYS_IDX as DICT_KEYS_IDX_,
+  DICT_MANAGED as DICT_MANAGED_,
+  DICT_MINSIZE as DICT_MINSIZE_,
+  DICT_USED_IDX as DICT_USED_IDX_,
+  DICT_VERSION_IDX as DICT_VERSION_IDX_,
+  DKE_KEY as DKE_KEY_,
+  DKE_VALUE as DKE_VALUE_,
+  DKIX_DUMMY as DKIX_DUMMY_,
+  DK_ENTRY_WORDS as DK_ENTRY_WORDS_,
+  DK_GENERAL as DK_GENERAL_,
+  DK_KIND_IDX as DK_KIND_IDX_,
+  DK_NENTRIES_IDX as DK_NENTRIES_IDX_,
+  DK_SIZE_IDX as DK_SIZE_IDX_,
+  DK_UNICODE as DK_UNICODE_,
+  DK_USABLE_IDX as DK_USABLE_IDX_,
 } from './layout.js';
 import { repr } from './repr.js';
+
+// Module-local copies of the constants the loops read: V8 reloads (and hole-checks) an
+// imported binding at every use, a module constant it does not (docs/decisions/0006).
+const KIND_DICT = KIND_DICT_;
+const KIND_STR = KIND_STR_;
+const DICT_FLAGS_IDX = DICT_FLAGS_IDX_;
+const DICT_KEYS_IDX = DICT_KEYS_IDX_;
+const DICT_MANAGED = DICT_MANAGED_;
+const DICT_MINSIZE = DICT_MINSIZE_;
+const DICT_USED_IDX = DICT_USED_IDX_;
+const DICT_VERSION_IDX = DICT_VERSION_IDX_;
+const DKE_KEY = DKE_KEY_;
+const DKE_VALUE = DKE_VALUE_;
+const DKIX_DUMMY = DKIX_DUMMY_;
+const DK_ENTRY_WORDS = DK_ENTRY_WORDS_;
+const DK_GENERAL = DK_GENERAL_;
+const DK_KIND_IDX = DK_KIND_IDX_;
+const DK_NENTRIES_IDX = DK_NENTRIES_IDX_;
+const DK_SIZE_IDX = DK_SIZE_IDX_;
+const DK_UNICODE = DK_UNICODE_;
+const DK_USABLE_IDX = DK_USABLE_IDX_;
 
 /** rt.dict */
 export class DictApi {

@@ -12,8 +12,19 @@
  * 0 and mutators return false, with the list and every refcount unchanged.
  */
 import { fail, type Addr } from '@pyheap/interface';
-import { KIND_LIST, type Core } from './internal/core.js';
-import { LIST_ALLOCATED_IDX, LIST_ITEMS_IDX, LIST_SIZE_IDX } from './layout.js';
+import { KIND_LIST as KIND_LIST_, type Core } from './internal/core.js';
+import {
+  LIST_ALLOCATED_IDX as LIST_ALLOCATED_IDX_,
+  LIST_ITEMS_IDX as LIST_ITEMS_IDX_,
+  LIST_SIZE_IDX as LIST_SIZE_IDX_,
+} from './layout.js';
+
+// Module-local copies of the constants the loops read: V8 reloads (and hole-checks) an
+// imported binding at every use, a module constant it does not (docs/decisions/0006).
+const KIND_LIST = KIND_LIST_;
+const LIST_ALLOCATED_IDX = LIST_ALLOCATED_IDX_;
+const LIST_ITEMS_IDX = LIST_ITEMS_IDX_;
+const LIST_SIZE_IDX = LIST_SIZE_IDX_;
 
 /** rt.list */
 export class ListApi {

@@ -9,8 +9,26 @@
  * True and False are the two immortal bool objects, equal and hash-equal to 1 and 0.
  */
 import { fail, type Addr } from '@pyheap/interface';
-import { KIND_BOOL, KIND_FLOAT, KIND_INT, type Core } from './internal/core.js';
-import { NUM_VALUE_OFF, SMALL_INT_MAX, SMALL_INT_MIN } from './layout.js';
+import {
+  KIND_BOOL as KIND_BOOL_,
+  KIND_FLOAT as KIND_FLOAT_,
+  KIND_INT as KIND_INT_,
+  type Core,
+} from './internal/core.js';
+import {
+  NUM_VALUE_OFF as NUM_VALUE_OFF_,
+  SMALL_INT_MAX as SMALL_INT_MAX_,
+  SMALL_INT_MIN as SMALL_INT_MIN_,
+} from './layout.js';
+
+// Module-local copies of the constants the loops read: V8 reloads (and hole-checks) an
+// imported binding at every use, a module constant it does not (docs/decisions/0006).
+const KIND_BOOL = KIND_BOOL_;
+const KIND_FLOAT = KIND_FLOAT_;
+const KIND_INT = KIND_INT_;
+const NUM_VALUE_OFF = NUM_VALUE_OFF_;
+const SMALL_INT_MAX = SMALL_INT_MAX_;
+const SMALL_INT_MIN = SMALL_INT_MIN_;
 
 /** rt.int */
 export class IntApi {

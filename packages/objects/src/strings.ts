@@ -8,9 +8,26 @@
  * empty string, the empty bytes and every one-character Latin-1 string are immortal
  * singletons, so creating them never allocates.
  */
-import { OB_SIZE_IDX, fail, type Addr } from '@pyheap/interface';
-import { KIND_BYTES, KIND_STR, type Core } from './internal/core.js';
-import { STR_ASCII, STR_DATA_OFF, STR_INTERNED, STR_LENGTH_IDX, STR_STATE_IDX } from './layout.js';
+import { OB_SIZE_IDX as OB_SIZE_IDX_, fail, type Addr } from '@pyheap/interface';
+import { KIND_BYTES as KIND_BYTES_, KIND_STR as KIND_STR_, type Core } from './internal/core.js';
+import {
+  STR_ASCII as STR_ASCII_,
+  STR_DATA_OFF as STR_DATA_OFF_,
+  STR_INTERNED as STR_INTERNED_,
+  STR_LENGTH_IDX as STR_LENGTH_IDX_,
+  STR_STATE_IDX as STR_STATE_IDX_,
+} from './layout.js';
+
+// Module-local copies of the constants the loops read: V8 reloads (and hole-checks) an
+// imported binding at every use, a module constant it does not (docs/decisions/0006).
+const OB_SIZE_IDX = OB_SIZE_IDX_;
+const KIND_BYTES = KIND_BYTES_;
+const KIND_STR = KIND_STR_;
+const STR_ASCII = STR_ASCII_;
+const STR_DATA_OFF = STR_DATA_OFF_;
+const STR_INTERNED = STR_INTERNED_;
+const STR_LENGTH_IDX = STR_LENGTH_IDX_;
+const STR_STATE_IDX = STR_STATE_IDX_;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8');

@@ -7,9 +7,15 @@
  * none of its items may be tracked. A 0 item marks a tuple under construction (`alloc` +
  * `init`); such a tuple is never untracked and traversal skips the hole.
  */
-import { OB_SIZE_IDX, fail, type Addr } from '@pyheap/interface';
-import { KIND_TUPLE, type Core } from './internal/core.js';
-import { TUPLE_ITEMS_IDX } from './layout.js';
+import { OB_SIZE_IDX as OB_SIZE_IDX_, fail, type Addr } from '@pyheap/interface';
+import { KIND_TUPLE as KIND_TUPLE_, type Core } from './internal/core.js';
+import { TUPLE_ITEMS_IDX as TUPLE_ITEMS_IDX_ } from './layout.js';
+
+// Module-local copies of the constants the loops read: V8 reloads (and hole-checks) an
+// imported binding at every use, a module constant it does not (docs/decisions/0006).
+const OB_SIZE_IDX = OB_SIZE_IDX_;
+const KIND_TUPLE = KIND_TUPLE_;
+const TUPLE_ITEMS_IDX = TUPLE_ITEMS_IDX_;
 
 /** rt.tuple */
 export class TupleApi {

@@ -5,36 +5,53 @@
  * hash-then-== test of Objects/dictobject.c). Not exported from the package.
  */
 import {
-  MAX_TYPES,
-  OB_SIZE_IDX,
-  OB_TYPE_IDX,
-  TPFLAGS_HAVE_GC,
-  TPFLAGS_UNTRACK_TUPLE,
-  TYPE_ID_MASK,
+  MAX_TYPES as MAX_TYPES_,
+  OB_SIZE_IDX as OB_SIZE_IDX_,
+  OB_TYPE_IDX as OB_TYPE_IDX_,
+  TPFLAGS_HAVE_GC as TPFLAGS_HAVE_GC_,
+  TPFLAGS_UNTRACK_TUPLE as TPFLAGS_UNTRACK_TUPLE_,
+  TYPE_ID_MASK as TYPE_ID_MASK_,
   fail,
   type Addr,
   type Memory,
 } from '@pyheap/interface';
 import type { ObjectHeap } from '@pyheap/refcount';
 import {
-  HASH_NONE,
+  HASH_NONE as HASH_NONE_,
   hashBytes,
   hashNumber,
   hashPointer,
   tupleHashFinish,
   tupleHashStep,
-  TUPLE_HASH_INIT,
+  TUPLE_HASH_INIT as TUPLE_HASH_INIT_,
 } from '../hash.js';
 import {
-  NUM_VALUE_OFF,
-  STR_DATA_OFF,
-  STR_HASHED,
-  STR_HASH_IDX,
-  STR_STATE_IDX,
-  TUPLE_ITEMS_IDX,
+  NUM_VALUE_OFF as NUM_VALUE_OFF_,
+  STR_DATA_OFF as STR_DATA_OFF_,
+  STR_HASHED as STR_HASHED_,
+  STR_HASH_IDX as STR_HASH_IDX_,
+  STR_STATE_IDX as STR_STATE_IDX_,
+  TUPLE_ITEMS_IDX as TUPLE_ITEMS_IDX_,
 } from '../layout.js';
 import type { HandleTable } from '../handle.js';
 import type { PyRuntime } from '../runtime.js';
+
+// Module-local copies of the constants the loops read: V8 reloads (and hole-checks) an
+// imported binding at every use, a module constant it does not (docs/decisions/0006).
+const MAX_TYPES = MAX_TYPES_;
+const OB_SIZE_IDX = OB_SIZE_IDX_;
+const OB_TYPE_IDX = OB_TYPE_IDX_;
+const TPFLAGS_HAVE_GC = TPFLAGS_HAVE_GC_;
+const TPFLAGS_UNTRACK_TUPLE = TPFLAGS_UNTRACK_TUPLE_;
+const TYPE_ID_MASK = TYPE_ID_MASK_;
+const HASH_NONE = HASH_NONE_;
+const TUPLE_HASH_INIT = TUPLE_HASH_INIT_;
+const NUM_VALUE_OFF = NUM_VALUE_OFF_;
+const STR_DATA_OFF = STR_DATA_OFF_;
+const STR_HASHED = STR_HASHED_;
+const STR_HASH_IDX = STR_HASH_IDX_;
+const STR_STATE_IDX = STR_STATE_IDX_;
+const TUPLE_ITEMS_IDX = TUPLE_ITEMS_IDX_;
 
 /*
  * Kinds: what a type id is to the object model, one byte per type id.
