@@ -101,10 +101,9 @@ export abstract class Deallocator extends HeapCore {
       this.nDeferred++;
       return;
     }
-    if (this.freeSimple(obj)) return;
     this.nesting++;
     try {
-      this.drain(obj);
+      if (!this.freeSimple(obj)) this.drain(obj);
     } finally {
       this.nesting--;
     }
@@ -117,8 +116,9 @@ export abstract class Deallocator extends HeapCore {
    * with no weak references, and none of whose children dies with it. Then drain would set
    * OBF_DEALLOCATING, zero each slot and decrement its child (immortal ones left alone), and
    * free the object — which is what this does, in that order. Without a decrefToNonZero hook
-   * only: drain would call it for each child. Returns false, having written nothing, for any
-   * other object.
+   * only: drain would call it for each child. Called, like drain, inside objectDied's nesting
+   * (the collector's deallocating hook sees a deallocation running). Returns false, having
+   * written nothing, for any other object.
    */
   private freeSimple(obj: Addr): boolean {
     const u32 = this.u32;
@@ -150,19 +150,7 @@ export abstract class Deallocator extends HeapCore {
       const rc = u32[ci];
       if (rc < IMMORTAL_REFCNT) u32[ci] = rc - 1;
     }
-    const gc = (this.typeFlags[t] & TPFLAGS_HAVE_GC) !== 0;
-    if (this.hookDealloc) {
-      // The collector's deallocating hook runs inside: a deallocation is under way for it, as
-      // under drain (heap.check() accepts the dying object; deaths it causes nest one level).
-      this.nesting++;
-      try {
-        this.freeObject(obj, gc);
-      } finally {
-        this.nesting--;
-      }
-    } else {
-      this.freeObject(obj, gc);
-    }
+    this.freeObject(obj, (this.typeFlags[t] & TPFLAGS_HAVE_GC) !== 0);
     return true;
   }
 
