@@ -14,7 +14,8 @@ import {
   type ObjectModelCatalog,
   type ObjectPackage,
 } from './object-model.js';
-import type { VariantInfo } from './bench.js';
+import type { Bench, Mode, VariantInfo, Workload } from './bench.js';
+import { runtimeWorld, RUNTIME_PACKAGES, type RuntimeWorld } from './pyheap-world.js';
 
 export interface BenchEnv {
   readonly allocators: AllocatorCatalog;
@@ -44,4 +45,21 @@ export function objectVariant(
 ): VariantInfo {
   const why = missingFor(env.objects, packages);
   return why === undefined ? { name, available: true } : { name, available: false, reason: why };
+}
+
+/**
+ * `variants` and `benches` of a workload whose one variant, 'pyheap', runs on the objects
+ * runtime with the generational collector at its defaults (G1–G4).
+ */
+export function runtimeVariant(
+  id: string,
+  benchFor: (makeWorld: () => RuntimeWorld, mode: Mode) => Bench,
+): Pick<Workload<BenchEnv>, 'variants' | 'benches'> {
+  return {
+    variants: (env) => [objectVariant('pyheap', RUNTIME_PACKAGES, env)],
+    benches(variant, env, { mode }) {
+      if (variant !== 'pyheap') throw new Error(`${id} has no variant '${variant}'`);
+      return [benchFor(() => runtimeWorld(env.objects, {}), mode)];
+    },
+  };
 }

@@ -14,7 +14,7 @@
  * have been freed and the heap must be back at its baseline.
  */
 import type { Bench, Mode, Workload } from '../bench.js';
-import { objectVariant, type BenchEnv } from '../env.js';
+import { runtimeVariant, type BenchEnv } from '../env.js';
 import { SEED, umod } from '../prng.js';
 import {
   baseline,
@@ -24,8 +24,6 @@ import {
   memoryOf,
   once,
   registerSlotsType,
-  runtimeWorld,
-  RUNTIME_PACKAGES,
   SLOT0_OFF,
   type Baseline,
   type RuntimeWorld,
@@ -142,11 +140,7 @@ export const G1: Workload<BenchEnv> = {
   summary:
     '1,000,000 live 2-slot containers in a random graph; one timed full collection freeing 0. Seconds (and ns per tracked object).',
   reference: 'cpython',
-  variants: (env) => [objectVariant('pyheap', RUNTIME_PACKAGES, env)],
-  benches(variant, env, { mode }) {
-    if (variant !== 'pyheap') throw new Error(`G1 has no variant '${variant}'`);
-    return [g1Bench(() => runtimeWorld(env.objects, {}), paramsFor(mode), mode) as Bench];
-  },
+  ...runtimeVariant('G1', (makeWorld, mode) => g1Bench(makeWorld, paramsFor(mode), mode) as Bench),
   python: {
     script: 'g1_gc_full_live.py',
     group: GROUP,

@@ -11,7 +11,7 @@
  * allocator's block count as before the build).
  */
 import type { Bench, Mode, Workload } from '../bench.js';
-import { objectVariant, type BenchEnv } from '../env.js';
+import { runtimeVariant, type BenchEnv } from '../env.js';
 import {
   baseline,
   expectBaseline,
@@ -19,8 +19,6 @@ import {
   memoryOf,
   once,
   registerSlotsType,
-  runtimeWorld,
-  RUNTIME_PACKAGES,
   SLOT0_OFF,
   type Baseline,
   type RuntimeWorld,
@@ -114,11 +112,7 @@ export const G2: Workload<BenchEnv> = {
   title: 'gc-garbage-cycles',
   summary: '500,000 garbage 2-cycles; one timed full collection that collects 1,000,000. Seconds.',
   reference: 'cpython',
-  variants: (env) => [objectVariant('pyheap', RUNTIME_PACKAGES, env)],
-  benches(variant, env, { mode }) {
-    if (variant !== 'pyheap') throw new Error(`G2 has no variant '${variant}'`);
-    return [g2Bench(() => runtimeWorld(env.objects, {}), paramsFor(mode), mode) as Bench];
-  },
+  ...runtimeVariant('G2', (makeWorld, mode) => g2Bench(makeWorld, paramsFor(mode), mode) as Bench),
   python: {
     script: 'g2_gc_garbage_cycles.py',
     group: GROUP,

@@ -11,15 +11,13 @@
  * run the heap must be back at its baseline.
  */
 import type { Bench, Mode, Workload } from '../bench.js';
-import { objectVariant, type BenchEnv } from '../env.js';
+import { runtimeVariant, type BenchEnv } from '../env.js';
 import {
   baseline,
   expectBaseline,
   memoryOf,
   once,
   registerSlotsType,
-  runtimeWorld,
-  RUNTIME_PACKAGES,
   SLOT0_OFF,
   type Baseline,
   type RuntimeWorld,
@@ -140,11 +138,7 @@ export const G3: Workload<BenchEnv> = {
   summary:
     '100 rings of 21 nodes built, dropped, collected; 50 loops per run. Seconds per loop (timed collections).',
   reference: 'cpython',
-  variants: (env) => [objectVariant('pyheap', RUNTIME_PACKAGES, env)],
-  benches(variant, env, { mode }) {
-    if (variant !== 'pyheap') throw new Error(`G3 has no variant '${variant}'`);
-    return [g3Bench(() => runtimeWorld(env.objects, {}), paramsFor(mode), mode) as Bench];
-  },
+  ...runtimeVariant('G3', (makeWorld, mode) => g3Bench(makeWorld, paramsFor(mode), mode) as Bench),
   python: {
     script: 'g3_gc_collect.py',
     group: GROUP,

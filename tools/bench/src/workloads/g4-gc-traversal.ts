@@ -11,15 +11,13 @@
  * must be back at its baseline. Only the second collection of each loop is on the clock.
  */
 import type { Bench, Mode, Workload } from '../bench.js';
-import { objectVariant, type BenchEnv } from '../env.js';
+import { runtimeVariant, type BenchEnv } from '../env.js';
 import {
   baseline,
   expectBaseline,
   expectCount,
   memoryOf,
   once,
-  runtimeWorld,
-  RUNTIME_PACKAGES,
   type Baseline,
   type RuntimeWorld,
 } from '../pyheap-world.js';
@@ -122,11 +120,7 @@ export const G4: Workload<BenchEnv> = {
   summary:
     '1,000 nested lists (~500,000 references), live; timed full collection returning 0, 50 loops per run. Seconds per loop.',
   reference: 'cpython',
-  variants: (env) => [objectVariant('pyheap', RUNTIME_PACKAGES, env)],
-  benches(variant, env, { mode }) {
-    if (variant !== 'pyheap') throw new Error(`G4 has no variant '${variant}'`);
-    return [g4Bench(() => runtimeWorld(env.objects, {}), paramsFor(mode), mode) as Bench];
-  },
+  ...runtimeVariant('G4', (makeWorld, mode) => g4Bench(makeWorld, paramsFor(mode), mode) as Bench),
   python: {
     script: 'g4_gc_traversal.py',
     group: GROUP,
