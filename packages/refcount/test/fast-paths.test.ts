@@ -9,13 +9,12 @@ import {
   IMMORTAL_REFCNT,
   OBF_DEALLOCATING,
   OB_TYPE_IDX,
-  isPyheapError,
   type Addr,
   type CollectorHooks,
 } from '@pyheap/interface';
 import type { ObjectHeap } from '../src/index.js';
 import { FakeCollector } from './fake-collector.js';
-import { codeOf, makeEnv, slot, slotsType, useLeakCheck } from './helpers.js';
+import { codeOf, makeEnv, messageOf, slot, slotsType, useLeakCheck } from './helpers.js';
 
 useLeakCheck();
 
@@ -27,17 +26,6 @@ class PeekCollector extends FakeCollector {
     if (this.peek !== null) this.seen.push(this.peek(obj));
     super.deallocating(obj);
   }
-}
-
-/** The message of what `fn` throws (a PyheapError). */
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (isPyheapError(e)) return e.message;
-    throw e;
-  }
-  return 'no error';
 }
 
 describe('simple deaths (freeSimple) and the cases left to drain', () => {

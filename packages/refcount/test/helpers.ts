@@ -4,7 +4,13 @@
  */
 import { afterEach, expect } from 'vitest';
 import { createPymalloc } from '@pyheap/pymalloc';
-import { isPyheapError, type Addr, type Allocator, type ErrorCode } from '@pyheap/interface';
+import {
+  isPyheapError,
+  type Addr,
+  type Allocator,
+  type ErrorCode,
+  type PyheapError,
+} from '@pyheap/interface';
 import { ObjectHeap, type ObjectHeapOpts } from '../src/index.js';
 
 export interface Env {
@@ -56,15 +62,25 @@ export function useLeakCheck(): void {
   });
 }
 
-/** The code of what `fn` throws (a PyheapError), or 'no error'. */
-export function codeOf(fn: () => unknown): ErrorCode | 'no error' {
+/** The PyheapError `fn` throws, or null when it returns (other exceptions propagate). */
+function pyheapErrorOf(fn: () => unknown): PyheapError | null {
   try {
     fn();
   } catch (e) {
-    if (isPyheapError(e)) return e.code;
+    if (isPyheapError(e)) return e;
     throw e;
   }
-  return 'no error';
+  return null;
+}
+
+/** The code of what `fn` throws (a PyheapError), or 'no error'. */
+export function codeOf(fn: () => unknown): ErrorCode | 'no error' {
+  return pyheapErrorOf(fn)?.code ?? 'no error';
+}
+
+/** The message of what `fn` throws (a PyheapError), or 'no error'. */
+export function messageOf(fn: () => unknown): string {
+  return pyheapErrorOf(fn)?.message ?? 'no error';
 }
 
 /** A class-instance-like type: `slots` reference slots after the header, GC, weakrefable. */
