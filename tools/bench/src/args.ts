@@ -12,6 +12,8 @@ export interface CliArgs {
   json: string | null;
   python: boolean;
   micro: boolean;
+  /** Measure the packages' built bundles (dist/, what npm installs) instead of src/. */
+  built: boolean;
   help: boolean;
 }
 
@@ -26,6 +28,8 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --json FILE           write one record per workload case × variant to FILE
   --no-python           skip the CPython side by side
   --micro               benchmark.js micro-suite: malloc+free pairs, ops/sec ± rme
+  --built               measure the built bundles (dist/, what npm installs; build first)
+                        instead of the sources
   --help                this text
 
 Environment: PYHEAP_PYTHONS="python3.12,/root/.pyenv/versions/*/bin/python3" adds interpreters.`;
@@ -57,6 +61,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     json: null,
     python: true,
     micro: false,
+    built: false,
     help: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -92,6 +97,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         break;
       case '--micro':
         a.micro = true;
+        break;
+      case '--built':
+        a.built = true;
         break;
       case '--help':
       case '-h':

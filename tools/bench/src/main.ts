@@ -228,7 +228,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const pythons = wantPython ? findPythons({ log }) : [];
   if (!args.python) log('CPython side by side: off (--no-python)');
   log(
-    `pyheap bench: ${mode === 'quick' ? 'QUICK MODE (reduced sizes)' : 'full parameters'}; workloads ${workloads.map((w) => w.id).join(', ')}; ${args.runs} timed runs after ${args.warmups} warm-up`,
+    `pyheap bench: ${mode === 'quick' ? 'QUICK MODE (reduced sizes)' : 'full parameters'}; packages from ${args.built ? 'their built bundles (dist/)' : 'src/'}; workloads ${workloads.map((w) => w.id).join(', ')}; ${args.runs} timed runs after ${args.warmups} warm-up`,
   );
 
   const records: BenchRecord[] = [];

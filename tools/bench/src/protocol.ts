@@ -18,7 +18,16 @@ export const WORKER_PATH = fileURLToPath(new URL('./worker.ts', import.meta.url)
 
 /** Node flags of the bench's processes: gc between runs, sources of the workspace, tsx. */
 export function nodeFlags(): string[] {
-  return ['--expose-gc', '--conditions=@pyheap/source', '--import', import.meta.resolve('tsx')];
+  const source = builtPackages() ? [] : ['--conditions=@pyheap/source'];
+  return ['--expose-gc', ...source, '--import', import.meta.resolve('tsx')];
+}
+
+/** Set by cli.ts for `--built`: processes it starts load the packages' dist/ bundles. */
+export const BUILT_ENV = 'PYHEAP_BENCH_BUILT';
+
+/** True when this bench measures the built bundles (`--built`) rather than the sources. */
+export function builtPackages(): boolean {
+  return process.env[BUILT_ENV] === '1';
 }
 
 export interface WorkerOutcome<T> {

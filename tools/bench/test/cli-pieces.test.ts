@@ -49,10 +49,12 @@ describe('parseArgs', () => {
       json: 'out.json',
       python: false,
       micro: false,
+      built: false,
       help: false,
     });
     expect(parseArgs([]).runs).toBe(5);
     expect(parseArgs(['--micro']).micro).toBe(true);
+    expect(parseArgs(['--built']).built).toBe(true);
   });
 
   it('rejects bad values and unknown flags', () => {

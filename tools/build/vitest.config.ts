@@ -1,0 +1,3 @@
+import { pyheapVitest } from '../vitest.shared.js';
+
+export default pyheapVitest(import.meta.url);
