@@ -153,7 +153,7 @@ export class GenerationalCollector implements Collector {
   /** PyObject_GC_Del: unlink if still tracked; count0 −= 1 while it is positive. */
   deallocating(obj: Addr): void {
     const state = this.state;
-    const u32 = state.u32;
+    const u32 = state.currentU32();
     const g = obj - GC_PREFIX_BYTES;
     if (u32[g >>> 2] !== 0) {
       listRemove(u32, g);
@@ -175,7 +175,7 @@ export class GenerationalCollector implements Collector {
   /** PyObject_GC_Track: append to generation 0. */
   track(obj: Addr): void {
     const state = this.state;
-    const u32 = state.u32;
+    const u32 = state.currentU32();
     if (!this.isGcObject(u32, obj))
       fail('E_ALREADY_TRACKED', `cannot track ${hexAddr(obj)}: not an object of a GC type`);
     const g = obj - GC_PREFIX_BYTES;
@@ -187,7 +187,7 @@ export class GenerationalCollector implements Collector {
 
   /** PyObject_GC_UnTrack: safe on untracked and non-GC objects. */
   untrack(obj: Addr): void {
-    const u32 = this.state.u32;
+    const u32 = this.state.currentU32();
     if (!this.isGcObject(u32, obj)) return;
     const g = obj - GC_PREFIX_BYTES;
     if (u32[g >>> 2] === 0) return;
@@ -196,7 +196,7 @@ export class GenerationalCollector implements Collector {
   }
 
   isTracked(obj: Addr): boolean {
-    const u32 = this.state.u32;
+    const u32 = this.state.currentU32();
     return this.isGcObject(u32, obj) && u32[(obj - GC_PREFIX_BYTES) >>> 2] !== 0;
   }
 

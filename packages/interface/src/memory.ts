@@ -12,6 +12,13 @@ export type MemoryBacking = 'ArrayBuffer' | 'SharedArrayBuffer' | 'WebAssembly.M
  * growable SharedArrayBuffer they stay valid after growth; with a WebAssembly.Memory growth
  * replaces the buffer and the views are refreshed. Either way, code that caches a view in a
  * local must read it again after any call that may allocate (or check `generation`).
+ *
+ * A WebAssembly.Memory can also be grown by its owner (a WASM module's `memory.grow`), which
+ * detaches every view of the old buffer without telling us: the memory notices at the next read
+ * of one of its views (or `buffer`), refreshes them and calls the `onResize` listeners then.
+ * So code that keeps a view across calls from outside tests it at its entry points — a detached
+ * view has length 0 — and reads the memory's view when it is (pymalloc, the refcount core, the
+ * collector and the object model do).
  */
 export interface Memory {
   readonly backing: MemoryBacking;

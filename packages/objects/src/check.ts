@@ -214,6 +214,7 @@ function checkDict(core: Core, d: Addr): void {
 
 /** Singletons, interned table, heap and allocator (and tracked objects when enumerable). */
 export function checkRuntime(core: Core): void {
+  core.currentU32(); // follow the memory first: the walk reads the views directly
   const heap = core.heap;
   const immortal = (obj: Addr, what: string): void => {
     if (heap.u32[obj >>> 2] < IMMORTAL_REFCNT) corrupt(obj, `${what} is not immortal`);

@@ -263,12 +263,14 @@ export class DictApi {
 
   /** BORROWED key of live entry `ix`. E_INDEX_ERROR for a hole or out of range. */
   keyAt(d: Addr, ix: number): Addr {
-    return this.core.heap.u32[this.entry(d, ix, 'dict.keyAt') + DKE_KEY];
+    const e = this.entry(d, ix, 'dict.keyAt'); // first: it may follow the memory
+    return this.core.heap.u32[e + DKE_KEY];
   }
 
   /** BORROWED value of live entry `ix`. E_INDEX_ERROR for a hole or out of range. */
   valueAt(d: Addr, ix: number): Addr {
-    return this.core.heap.u32[this.entry(d, ix, 'dict.valueAt') + DKE_VALUE];
+    const e = this.entry(d, ix, 'dict.valueAt'); // first: it may follow the memory
+    return this.core.heap.u32[e + DKE_VALUE];
   }
 
   /** Bumped by every change; iteration by entry index is valid while it stays the same. */

@@ -59,7 +59,9 @@ export abstract class HeapCore {
   readonly debug: boolean;
   /**
    * The memory's current u32 view, refreshed whenever the memory replaces its views. Read it
-   * again after any call that may allocate or run user code. Do not assign.
+   * again after any call that may allocate or run user code. Do not assign. It can be detached
+   * (length 0) when the host grew a WebAssembly.Memory itself: public entry points that read it
+   * before validating go through `currentU32()`, and the fast paths fall through to ones that do.
    */
   u32: Uint32Array;
   /** TPFLAGS_* by type id (ObjectSpace.typeFlags); replaced when the table grows. */
@@ -292,8 +294,21 @@ export abstract class HeapCore {
   }
 
   /**
+   * `u32`, first followed to the memory's current buffer when ours was detached: a
+   * WebAssembly.Memory grown by its owner (a WASM module's memory.grow) detaches the buffer we
+   * hold without telling anyone; reading the memory's own view makes it notice and notify every
+   * listener (ours, the collector's, the object model's, the allocator's on its next call). A
+   * detached view has length 0, and every heap is at least one page long.
+   */
+  protected currentU32(): Uint32Array {
+    const u32 = this.u32;
+    return u32.length !== 0 ? u32 : this.memory.u32;
+  }
+
+  /**
    * Word index of `obj` after checking it is a plausible object address: E_NOT_A_NUMBER,
    * E_INVALID_ADDRESS, or E_FREED_OBJECT (a zeroed type word, or debug mode's freed set).
+   * Every slow path starts here, so it also follows a detached view (currentU32).
    */
   protected objectIndex(obj: Addr, what: string): number {
     if (typeof obj !== 'number')
@@ -305,7 +320,7 @@ export abstract class HeapCore {
       );
     }
     const i = obj >>> 2;
-    const u32 = this.u32;
+    const u32 = this.currentU32();
     if (i + OB_SIZE_IDX > u32.length)
       fail('E_INVALID_ADDRESS', `${what}: ${hexAddr(obj)} is outside the heap`);
     if (this.live !== null && !this.live.has(obj)) {
@@ -447,7 +462,7 @@ export abstract class HeapCore {
 
   /** The spec of an object's type (internal, no checks). */
   protected specOf(obj: Addr): TypeSpec<ObjectHeap> {
-    return this.types.specs[this.u32[(obj >>> 2) + OB_TYPE_IDX] & TYPE_ID_MASK];
+    return this.types.specs[this.currentU32()[(obj >>> 2) + OB_TYPE_IDX] & TYPE_ID_MASK];
   }
 }
 

@@ -74,7 +74,8 @@ export class ObjectHeap extends WeakrefHeap implements ObjectSpace {
 
   /** Type id of an object (from its header). */
   typeId(obj: Addr): number {
-    return this.u32[this.objectIndex(obj, 'typeId') + OB_TYPE_IDX] & TYPE_ID_MASK;
+    const i = this.objectIndex(obj, 'typeId'); // before this.u32: it may follow the memory
+    return this.u32[i + OB_TYPE_IDX] & TYPE_ID_MASK;
   }
 
   /** The spec of a registered type; E_BAD_TYPE otherwise. */
@@ -116,7 +117,8 @@ export class ObjectHeap extends WeakrefHeap implements ObjectSpace {
 
   /** Py_REFCNT: the count (sys.getrefcount(x) − 1); IMMORTAL_REFCNT for immortal objects. */
   refcnt(obj: Addr): number {
-    return this.u32[this.objectIndex(obj, 'refcnt')];
+    const i = this.objectIndex(obj, 'refcnt');
+    return this.u32[i];
   }
 
   /** Borrowed reference in the u32 slot at byte `offset` of `obj` (0 = NULL). */
@@ -125,7 +127,8 @@ export class ObjectHeap extends WeakrefHeap implements ObjectSpace {
     const i = obj >>> 2;
     const t = u32[i + OB_TYPE_IDX] & TYPE_ID_MASK;
     if (this.live !== null || (obj & ADDR_MASK) >>> 0 !== obj || !this.fixedSlotOk(t, offset)) {
-      return this.u32[this.slotIndex(obj, offset, 'getSlot')];
+      const at = this.slotIndex(obj, offset, 'getSlot');
+      return this.u32[at];
     }
     return u32[i + (offset >>> 2)];
   }
@@ -196,7 +199,8 @@ export class ObjectHeap extends WeakrefHeap implements ObjectSpace {
   }
 
   isImmortal(obj: Addr): boolean {
-    return this.u32[this.objectIndex(obj, 'isImmortal')] >= IMMORTAL_REFCNT;
+    const i = this.objectIndex(obj, 'isImmortal');
+    return this.u32[i] >= IMMORTAL_REFCNT;
   }
 
   // ── tracking (PyObject_GC_Track / UnTrack / IsTracked) ───────────────────────────
@@ -261,7 +265,8 @@ export class ObjectHeap extends WeakrefHeap implements ObjectSpace {
 
   /** gc.is_finalized: the PEP 442 finalizer of this GC object has run. */
   isFinalized(obj: Addr): boolean {
-    return (this.u32[this.objectIndex(obj, 'isFinalized') + OB_TYPE_IDX] & OBF_FINALIZED) !== 0;
+    const i = this.objectIndex(obj, 'isFinalized');
+    return (this.u32[i + OB_TYPE_IDX] & OBF_FINALIZED) !== 0;
   }
 
   // ── ObjectSpace: what a collector calls ──────────────────────────────────────────
@@ -287,7 +292,7 @@ export class ObjectHeap extends WeakrefHeap implements ObjectSpace {
 
   /** tp_traverse: `visitor.visit(ref)` for every non-null reference `obj` holds. */
   traverse(obj: Addr, visitor: Visitor): void {
-    const t = this.u32[(obj >>> 2) + OB_TYPE_IDX] & TYPE_ID_MASK;
+    const t = this.currentU32()[(obj >>> 2) + OB_TYPE_IDX] & TYPE_ID_MASK;
     const kind = this.tKind[t];
     if ((kind & K_CUSTOM_TRAVERSE) !== 0) {
       this.types.specs[t].traverse!(this, obj, visitor);
@@ -317,7 +322,7 @@ export class ObjectHeap extends WeakrefHeap implements ObjectSpace {
    * May free other objects, and `obj` itself. Exceptions go to the unraisable hook.
    */
   clear(obj: Addr): void {
-    const t = this.u32[(obj >>> 2) + OB_TYPE_IDX] & TYPE_ID_MASK;
+    const t = this.currentU32()[(obj >>> 2) + OB_TYPE_IDX] & TYPE_ID_MASK;
     const kind = this.tKind[t];
     if ((kind & K_CUSTOM_CLEAR) !== 0) {
       this.callUser(this.types.specs[t].clear!, obj, 'tp_clear');
@@ -373,7 +378,8 @@ export class ObjectHeap extends WeakrefHeap implements ObjectSpace {
 
   typeName(obj: Addr): string {
     const i = obj >>> 2;
-    const t = i + OB_TYPE_IDX < this.u32.length ? this.u32[i + OB_TYPE_IDX] & TYPE_ID_MASK : 0;
+    const u32 = this.currentU32();
+    const t = i + OB_TYPE_IDX < u32.length ? u32[i + OB_TYPE_IDX] & TYPE_ID_MASK : 0;
     return t > 0 && t < this.typeLimit ? this.types.specs[t].name : 'freed object';
   }
 
@@ -404,7 +410,7 @@ export class ObjectHeap extends WeakrefHeap implements ObjectSpace {
   check(): void {
     checkObjectHeap({
       heap: this,
-      u32: this.u32,
+      u32: this.currentU32(),
       types: this.types,
       weakrefs: this.weakrefs,
       live: this.live,

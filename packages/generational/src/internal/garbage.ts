@@ -227,7 +227,7 @@ export function handleResurrectedObjects(state: GcState, unreachable: Addr, old:
 export function deleteGarbage(state: GcState, collectable: Addr, old: Addr): void {
   const space = state.space;
   const saveAll = (state.debugFlags & DEBUG_SAVEALL) !== 0;
-  let u32 = state.u32;
+  let u32 = state.currentU32();
   while (u32[collectable >>> 2] !== collectable) {
     const gc = u32[collectable >>> 2];
     const op = gc + GC_PREFIX_BYTES;
@@ -245,7 +245,7 @@ export function deleteGarbage(state: GcState, collectable: Addr, old: Addr): voi
         space.reportUnraisable(error, `Exception ignored in tp_clear of ${space.typeName(op)}`);
       }
       space.decref(op);
-      u32 = state.u32;
+      u32 = state.currentU32(); // user code ran: the host may have grown its memory
     }
     if (u32[collectable >>> 2] === gc) {
       u32[(gc >>> 2) + 1] &= ~PREV_MASK_COLLECTING;

@@ -4,7 +4,13 @@
  * / collecting flags, long-lived accounting, gc.garbage and gc.callbacks — plus the
  * long-lived visitor objects every collection reuses.
  */
-import type { Addr, CollectCallback, Memory, ObjectSpace } from '@pyheap/interface';
+import {
+  fail,
+  type Addr,
+  type CollectCallback,
+  type Memory,
+  type ObjectSpace,
+} from '@pyheap/interface';
 import { HEAD_BYTES, NUM_GENERATIONS } from '../layout.js';
 import type { ReachabilityContext } from './reachability.js';
 import { RefBatch } from './ref-batch.js';
@@ -15,7 +21,8 @@ export class GcState implements ReachabilityContext {
   memory!: Memory;
   /**
    * The memory's u32 view, kept current by a `memory.onResize` listener: the per-object hooks
-   * (track, untrack, deallocating) and delete_garbage read it instead of the memory's getter.
+   * (track, untrack, deallocating) and delete_garbage read it (through currentU32) instead of
+   * the memory's getter.
    */
   u32: Uint32Array = new Uint32Array(0);
   /** Objects move_legacy_finalizers left in the unreachable set (collect.ts, step 14). */
@@ -66,6 +73,20 @@ export class GcState implements ReachabilityContext {
     this.thresholds = [thresholds[0], thresholds[1], thresholds[2]];
     this.debug = debug;
     this.decref.debug = debug;
+  }
+
+  /**
+   * `u32`, first followed to the memory's current buffer when ours was detached: a
+   * WebAssembly.Memory grown by its owner detaches it without a word, and reading the memory's
+   * own view makes the memory notice and notify its listeners (ours among them). Detached views
+   * have length 0; an attached collector's never does (its list heads live in it).
+   */
+  currentU32(): Uint32Array {
+    const u32 = this.u32;
+    if (u32.length !== 0) return u32;
+    if (this.heads === 0)
+      fail('E_INVALID_ARGUMENT', 'the collector is not attached to an object space');
+    return this.memory.u32;
   }
 
   /** List head of generation `g` (0..2), or of the permanent generation for g = 3. */

@@ -160,13 +160,24 @@ export class Core {
 
   // ── type dispatch ─────────────────────────────────────────────────────────────────
 
+  /**
+   * The heap's u32 view, first followed to the memory's current buffer when ours was detached
+   * (a WebAssembly.Memory grown by its owner; reading the memory's view makes it notify every
+   * listener, our views included). The type tests below start every API call with it, so that
+   * what follows them reads current views.
+   */
+  currentU32(): Uint32Array {
+    const u32 = this.heap.u32;
+    return u32.length !== 0 ? u32 : this.memory.u32;
+  }
+
   /** Type id from the header (no validation: a bad address reads garbage, never throws). */
   typeOf(obj: Addr): number {
-    return this.heap.u32[(obj >>> 2) + OB_TYPE_IDX] & TYPE_ID_MASK;
+    return this.currentU32()[(obj >>> 2) + OB_TYPE_IDX] & TYPE_ID_MASK;
   }
 
   kindOf(obj: Addr): number {
-    return this.kind[this.heap.u32[(obj >>> 2) + OB_TYPE_IDX] & TYPE_ID_MASK];
+    return this.kind[this.currentU32()[(obj >>> 2) + OB_TYPE_IDX] & TYPE_ID_MASK];
   }
 
   /** Type name for messages; "NULL" for 0. */
@@ -180,10 +191,11 @@ export class Core {
    * the heap's debug mode checks liveness on the incref that follows.
    */
   checkObj(obj: Addr, what: string): void {
-    if (typeof obj !== 'number' || obj <= 0 || (obj & 7) !== 0 || obj >= this.heap.u32.length * 4) {
+    const u32 = this.currentU32();
+    if (typeof obj !== 'number' || obj <= 0 || (obj & 7) !== 0 || obj >= u32.length * 4) {
       fail('E_INVALID_ADDRESS', `${what}: ${String(obj)} is not an object address`);
     }
-    if ((this.heap.u32[(obj >>> 2) + OB_TYPE_IDX] & TYPE_ID_MASK) === 0) {
+    if ((u32[(obj >>> 2) + OB_TYPE_IDX] & TYPE_ID_MASK) === 0) {
       fail('E_FREED_OBJECT', `${what}: the object at ${String(obj)} was freed`);
     }
   }
