@@ -10,6 +10,9 @@
  */
 import { fail } from '@pyheap/interface';
 
+/** Whose messages to reproduce where CPython releases differ. */
+export type PythonVersion = '3.13' | '3.12';
+
 const KWARGS = Symbol.for('@pyheap/gc.kwargs');
 
 /** Keyword arguments for one call: `gc.collect(kwargs({ generation: 1 }))`. */
@@ -73,6 +76,9 @@ const C_INT_MIN = -(2n ** 31n);
 const C_INT_MAX = 2n ** 31n - 1n;
 const SSIZE_MIN = -(2n ** 63n);
 const SSIZE_MAX = 2n ** 63n - 1n;
+/** C long on the LP64 platforms (Linux, macOS) whose texts we reproduce: 64 bits. */
+const C_LONG_MIN = SSIZE_MIN;
+const C_LONG_MAX = SSIZE_MAX;
 
 /** `'str' object cannot be interpreted as an integer` (PyNumber_Index's TypeError). */
 function notAnInteger(v: unknown): never {
@@ -88,10 +94,15 @@ export function toCInt(v: unknown): number {
   return Number(i);
 }
 
-/** PyArg_ParseTuple's "i" format: same TypeError, its own OverflowError texts. */
+/**
+ * PyArg_ParseTuple's "i" format (Python/getargs.c convertsimple): the value goes through
+ * PyLong_AsLong first, so an int outside C long fails there with PyLong_AsLong's own text;
+ * one inside C long but outside C int gets the "i" format's range texts.
+ */
 export function toCIntFormatI(v: unknown, code: 'E_OVERFLOW' | 'E_BAD_THRESHOLD'): number {
   const i = asPyInt(v);
   if (i === null) notAnInteger(v);
+  if (i < C_LONG_MIN || i > C_LONG_MAX) fail(code, 'Python int too large to convert to C long');
   if (i > C_INT_MAX) fail(code, 'signed integer is greater than maximum');
   if (i < C_INT_MIN) fail(code, 'signed integer is less than minimum');
   return Number(i);
@@ -135,8 +146,16 @@ export function oneArg(qualname: string, args: readonly unknown[]): unknown {
 /**
  * Clinic functions with one optional positional-or-keyword parameter (`collect(generation=2)`,
  * `get_objects(generation=None)`). Returns the argument, or `undefined` when it is omitted.
+ * The counts are checked before the names, and only the unknown-name text differs between
+ * releases (Python/getargs.c's keyword-unpacking error for an unexpected name: 3.13 says
+ * "got an unexpected keyword argument", 3.12 "is an invalid keyword argument for").
  */
-export function optionalArg(fname: string, param: string, args: readonly unknown[]): unknown {
+export function optionalArg(
+  fname: string,
+  param: string,
+  args: readonly unknown[],
+  python: PythonVersion,
+): unknown {
   const { positional, keywords } = splitArgs(args);
   const total = positional.length + (keywords === null ? 0 : Object.keys(keywords).length);
   if (total > 1) {
@@ -147,8 +166,13 @@ export function optionalArg(fname: string, param: string, args: readonly unknown
   if (keywords !== null) {
     const names = Object.keys(keywords);
     for (const name of names) {
-      if (name !== param)
-        fail('E_TYPE_ERROR', `${fname}() got an unexpected keyword argument '${name}'`);
+      if (name === param) continue;
+      fail(
+        'E_TYPE_ERROR',
+        python === '3.13'
+          ? `${fname}() got an unexpected keyword argument '${name}'`
+          : `'${name}' is an invalid keyword argument for ${fname}()`,
+      );
     }
     return keywords[param];
   }

@@ -36,13 +36,17 @@ import {
   toOptionalSsize,
   varArgs,
   type Kwargs,
+  type PythonVersion,
 } from './arguments.js';
 
-/** Whose messages to reproduce where CPython releases differ (set_threshold, get_referents). */
-export type PythonVersion = '3.13' | '3.12';
+export type { PythonVersion } from './arguments.js';
 
 export interface GcModuleOpts {
-  /** CPython release whose error texts are used. Default '3.13'. */
+  /**
+   * CPython release whose error texts (and 3.12's partial set_threshold update) are used.
+   * Default: the collector's `profile` when it has one of '3.13' / '3.12' (as
+   * GenerationalCollector does), otherwise '3.13'. An explicit value wins.
+   */
   python?: PythonVersion;
 }
 
@@ -86,7 +90,7 @@ export class GcModule {
     readonly space: ObjectSpace,
     opts: GcModuleOpts = {},
   ) {
-    const python = opts.python ?? '3.13';
+    const python = opts.python ?? profileOf(collector) ?? '3.13';
     if (python !== '3.13' && python !== '3.12')
       fail('E_INVALID_ARGUMENT', `python must be '3.13' or '3.12', got ${String(python)}`);
     this.python = python;
@@ -120,7 +124,7 @@ export class GcModule {
    */
   collect(generation?: number | bigint | boolean | Kwargs): number;
   collect(...args: unknown[]): number {
-    const arg = optionalArg('collect', 'generation', args);
+    const arg = optionalArg('collect', 'generation', args, this.python);
     const g = arg === undefined ? PY_GENERATIONS - 1 : toCInt(arg);
     if (g < 0 || g >= PY_GENERATIONS) fail('E_BAD_GENERATION', 'invalid generation');
     const r = this.collector.collect(Math.min(g, this.collector.capabilities.generations - 1));
@@ -146,7 +150,7 @@ export class GcModule {
    */
   getObjects(generation?: number | bigint | null | Kwargs): Addr[];
   getObjects(...args: unknown[]): Addr[] {
-    const g = toOptionalSsize(optionalArg('get_objects', 'generation', args));
+    const g = toOptionalSsize(optionalArg('get_objects', 'generation', args, this.python));
     if (g !== null) {
       if (g >= PY_GENERATIONS) {
         fail(
@@ -178,7 +182,8 @@ export class GcModule {
 
   /**
    * gc.set_threshold(threshold0, [threshold1, [threshold2]]): no range check (0 disables,
-   * negatives always trigger); omitted thresholds keep their value.
+   * negatives always trigger); omitted thresholds keep their value. When a value fails to
+   * convert, 3.13 changes nothing; 3.12 keeps the values converted before it (below).
    */
   setThreshold(
     threshold0: number | bigint | boolean,
@@ -197,10 +202,20 @@ export class GcModule {
     } else if (n > PY_GENERATIONS) {
       fail('E_TYPE_ERROR', `set_threshold() takes at most 3 arguments (${n} given)`);
     }
-    const values = positional.map((v) => toCIntFormatI(v, 'E_BAD_THRESHOLD'));
+    const values: number[] = [];
+    try {
+      for (const v of positional) values.push(toCIntFormatI(v, 'E_BAD_THRESHOLD'));
+    } catch (e) {
+      // 3.12's gc_set_threshold hands PyArg_ParseTuple("i|ii") the thresholds' own fields, so
+      // each value converted before the failing one is already stored (the failing one is not).
+      // 3.13's clinic wrapper (Modules/clinic/gcmodule.c.h) parses into locals: nothing is
+      // stored on an error.
+      if (this.python === '3.12' && values.length > 0 && this.collector.capabilities.thresholds)
+        this.storeThresholds(values);
+      throw e;
+    }
     this.require('thresholds', 'gc.set_threshold()');
-    const gens = this.collector.capabilities.generations;
-    this.collector.setThreshold(...values.slice(0, gens));
+    this.storeThresholds(values);
   }
 
   /** gc.get_threshold(): three ints (0 for generations the collector does not have). */
@@ -226,7 +241,11 @@ export class GcModule {
    */
   getReferrers(...objs: Addr[]): Addr[];
   getReferrers(...args: unknown[]): Addr[] {
-    const objs = varArgs('get_referrers() takes no keyword arguments', args);
+    const message =
+      this.python === '3.13'
+        ? 'gc.get_referrers() takes no keyword arguments'
+        : 'get_referrers() takes no keyword arguments';
+    const objs = varArgs(message, args);
     for (const obj of objs) checkAddr(obj, 'object');
     this.require('enumerate', 'gc.get_referrers()');
     const visitor = new ReferrersVisitor();
@@ -299,6 +318,27 @@ export class GcModule {
   }
 
   /**
+   * Interpreter shutdown — no Python function, what Py_FinalizeEx does with the collector
+   * (_PyGC_CollectNoFail, then _PyGC_DumpShutdownStats): the last full collection, which runs
+   * no gc.callbacks, then the "gc: N uncollectable objects at shutdown" report on gc.garbage to
+   * the collector's debug sink. `resourceWarnings: true` writes that ResourceWarning as
+   * `python -W default` would (Python's default filters hide it); the DEBUG_UNCOLLECTABLE
+   * listing is written either way. Returns what the collection found (collected +
+   * uncollectable). E_UNSUPPORTED for a collector without `collectAtShutdown`.
+   */
+  atShutdown(opts: { resourceWarnings?: boolean } = {}): number {
+    const collector = this.collector;
+    if (collector.collectAtShutdown === undefined) {
+      fail(
+        'E_UNSUPPORTED',
+        `interpreter shutdown is not supported by the '${collector.name}' collector (no collectAtShutdown)`,
+      );
+    }
+    const r = collector.collectAtShutdown({ resourceWarnings: opts.resourceWarnings === true });
+    return r.collected + r.uncollectable;
+  }
+
+  /**
    * gc.garbage: the collector's own list (mutate it; it cannot be rebound). The collector holds
    * one reference per entry: removing an entry hands that reference to the caller.
    */
@@ -309,6 +349,11 @@ export class GcModule {
   /** gc.callbacks: called as cb(phase, info) around every collection. */
   get callbacks(): CollectCallback[] {
     return this.collector.callbacks;
+  }
+
+  /** Thresholds 0.. of the collector's own generations (a shorter list keeps the rest). */
+  private storeThresholds(values: number[]): void {
+    this.collector.setThreshold(...values.slice(0, this.collector.capabilities.generations));
   }
 
   private isGc(obj: Addr): boolean {
@@ -328,6 +373,15 @@ export class GcModule {
       );
     }
   }
+}
+
+/**
+ * The collector's `profile` when it names a release we reproduce. Duck-typed: the Collector
+ * interface has no such field, but GenerationalCollector and others may carry one.
+ */
+function profileOf(collector: Collector): PythonVersion | undefined {
+  const profile = (collector as { profile?: unknown }).profile;
+  return profile === '3.13' || profile === '3.12' ? profile : undefined;
 }
 
 /** Python's gc module over `collector` (already attached to `space`). */

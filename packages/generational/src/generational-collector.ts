@@ -5,6 +5,8 @@
  * driven by allocation counts (spec c.3–c.5), one collection as spec c.6 (internal/collect.ts).
  */
 import {
+  DEBUG_SAVEALL,
+  DEBUG_UNCOLLECTABLE,
   TPFLAGS_HAVE_GC as TPFLAGS_HAVE_GC_,
   TYPE_ID_MASK as TYPE_ID_MASK_,
   OB_TYPE_IDX as OB_TYPE_IDX_,
@@ -210,6 +212,39 @@ export class GenerationalCollector implements Collector {
     const g = checkGeneration(generation);
     this.requireAttached();
     return collectMain(this.state, g) ?? { generation: g, collected: 0, uncollectable: 0 };
+  }
+
+  /**
+   * Interpreter shutdown (Python/pylifecycle.c): the last full collection, which invokes no
+   * gc.callbacks (_PyGC_CollectNoFail), then _PyGC_DumpShutdownStats: when gc.garbage is not
+   * empty and DEBUG_SAVEALL is off, the ResourceWarning "gc: N uncollectable objects at
+   * shutdown; use gc.set_debug(gc.DEBUG_UNCOLLECTABLE) to list them" (without the advice under
+   * DEBUG_UNCOLLECTABLE, which also writes the list). Python's default warning filters ignore
+   * ResourceWarning, so its line is written only with `resourceWarnings: true` (`python -W
+   * default`, `-X dev`, as test_gc runs it); the list is written either way. Both go to the
+   * debug sink, in the form Python's stderr shows them. Nested in a collection: zeros.
+   */
+  collectAtShutdown(opts: { resourceWarnings?: boolean } = {}): CollectResult {
+    this.requireAttached();
+    const state = this.state;
+    const oldest = NUM_GENERATIONS - 1;
+    const r = collectMain(state, oldest, false) ?? {
+      generation: oldest,
+      collected: 0,
+      uncollectable: 0,
+    };
+    const garbage = state.garbage;
+    if ((state.debugFlags & DEBUG_SAVEALL) === 0 && garbage.length > 0) {
+      const listing = (state.debugFlags & DEBUG_UNCOLLECTABLE) !== 0;
+      if (opts.resourceWarnings === true) {
+        const advice = listing ? '' : '; use gc.set_debug(gc.DEBUG_UNCOLLECTABLE) to list them';
+        state.sink(
+          `gc:0: ResourceWarning: gc: ${garbage.length} uncollectable objects at shutdown${advice}`,
+        );
+      }
+      if (listing) state.sink(`      [${garbage.map((o) => state.space.describe(o)).join(', ')}]`);
+    }
+    return r;
   }
 
   /**

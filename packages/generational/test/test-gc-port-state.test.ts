@@ -524,6 +524,36 @@ describe.each([false, true])('with refLayout = %s', (layout) => {
       expect(w.unraisable.length).toBe(2);
     });
 
+    it('entries of gc.callbacks that are not callable: a TypeError per phase, reported; the collection ends normally', () => {
+      // gc.callbacks.append(None); gc.callbacks.append(42): each call fails with
+      // "'NoneType' object is not callable" / "'int' object is not callable", reported as
+      // unraisable ("Exception ignored in: None"), and the cycle is still collected.
+      const w = new World();
+      const seen: string[] = [];
+      const entries = w.collector.callbacks as unknown[];
+      entries.push(null, undefined, 42);
+      w.collector.callbacks.push((phase) => seen.push(phase));
+      const l = w.emptyList(1);
+      w.set(l, 0, l);
+      w.drop(l);
+      expect(w.collect()).toBe(1);
+      expect(seen).toEqual(['start', 'stop']);
+      expect(w.live()).toBe(0);
+      const reports = w.unraisable.map((u) => [
+        u.context,
+        (u.error as { code?: string }).code,
+        (u.error as Error).message,
+      ]);
+      const none = [
+        'Exception ignored in: None',
+        'E_TYPE_ERROR',
+        "'NoneType' object is not callable",
+      ];
+      const int = ['Exception ignored in: 42', 'E_TYPE_ERROR', "'int' object is not callable"];
+      expect(reports).toEqual([none, none, int, none, none, int]);
+      w.check();
+    });
+
     it('a scheduled collection that no generation qualifies for any more runs no callbacks (3.13)', () => {
       const w = new World({ schedule: 'safepoint', thresholds: [1, 10, 10], enabled: true });
       const phases: CollectPhase[] = [];

@@ -11,15 +11,16 @@
  * - test_boom / test_boom2 (and _new): the point is that the collector calls no __getattr__ —
  *   ours calls nothing but traverse/finalize/clear; the scenario (a 2-instance cycle) is kept
  *   with 3.13's count 2 (no materialised instance dicts), not the old 4.
- * - test_garbage_at_shutdown, test_gc_main_module_at_shutdown, test_gc_ordinary_module_at_shutdown,
- *   test_global_del_SystemExit: need an interpreter shutdown and subprocesses.
+ * - test_gc_ordinary_module_at_shutdown, test_global_del_SystemExit: need modules, sys.exit and
+ *   subprocesses. (test_garbage_at_shutdown and test_gc_main_module_at_shutdown are ported
+ *   below onto collectAtShutdown, the collector's part of interpreter shutdown.)
  * - test_get_objects_arguments: argument types are the gc facade's job (packages/gc tests).
  * - test_refcount_errors' fatal-error output: our debug mode throws E_CORRUPT_HEAP with the
  *   same "refcount is too small" text instead of aborting the process.
  * - 3.12+ tests about frames/generators/ast/capsules/sub-interpreters: no such objects.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Addr } from '@pyheap/interface';
+import { DEBUG_SAVEALL, DEBUG_UNCOLLECTABLE, type Addr } from '@pyheap/interface';
 import { World } from './world.js';
 
 describe.each([false, true])('with refLayout = %s', (layout) => {
@@ -478,6 +479,77 @@ describe.each([false, true])('with refLayout = %s', (layout) => {
       }
       expect(n).toBe(2 * 3 * N);
       expect(nested).toBe(0); // nothing cyclic here: every collect() found nothing to do
+      expect(w.live()).toBe(0);
+      w.check();
+    });
+  });
+
+  describe('test_gc: interpreter shutdown (collectAtShutdown)', () => {
+    // x = X('first'); x.x = x; x.y = X('second'); del x — X has a legacy tp_del, so the
+    // shutdown collection leaves both in gc.garbage; then gc.set_debug(flags) decides what
+    // _PyGC_DumpShutdownStats writes (test_garbage_at_shutdown, run there with -Wd).
+    const shutdownWith = (flags: number, resourceWarnings = true) => {
+      const w = new World();
+      const X = w.cls('X', { tpDel: () => {} });
+      const x = w.new(X);
+      const y = w.new(X);
+      w.set(x, 0, x);
+      w.set(x, 1, y);
+      w.drop(x, y);
+      w.collector.setDebug(flags);
+      const r = w.collector.collectAtShutdown({ resourceWarnings });
+      return { w, x, y, r };
+    };
+
+    it('test_garbage_at_shutdown: flags 0 → the ResourceWarning with its advice, no listing', () => {
+      const { w, r } = shutdownWith(0);
+      expect(r).toEqual({ generation: 2, collected: 0, uncollectable: 2 });
+      expect(w.collector.garbage.length).toBe(2);
+      expect(w.lines).toEqual([
+        'gc:0: ResourceWarning: gc: 2 uncollectable objects at shutdown; use gc.set_debug(gc.DEBUG_UNCOLLECTABLE) to list them',
+      ]);
+    });
+
+    it('test_garbage_at_shutdown: DEBUG_UNCOLLECTABLE → the warning without advice, then gc.garbage listed', () => {
+      const { w, x, y } = shutdownWith(DEBUG_UNCOLLECTABLE);
+      const listing = `      [${w.heap.describe(x)}, ${w.heap.describe(y)}]`;
+      expect(w.lines.filter((l) => !l.startsWith('gc: uncollectable'))).toEqual([
+        'gc:0: ResourceWarning: gc: 2 uncollectable objects at shutdown',
+        listing,
+      ]);
+    });
+
+    it('test_garbage_at_shutdown: DEBUG_SAVEALL → nothing about uncollectable objects at shutdown', () => {
+      const { w } = shutdownWith(DEBUG_SAVEALL);
+      expect(w.collector.garbage.length).toBe(2);
+      expect(w.lines.some((l) => l.includes('uncollectable objects at shutdown'))).toBe(false);
+    });
+
+    it('default warning filters (no -W): the ResourceWarning is not written, the listing is', () => {
+      expect(shutdownWith(0, false).w.lines).toEqual([]);
+      const { w } = shutdownWith(DEBUG_UNCOLLECTABLE, false);
+      expect(w.lines.filter((l) => l.includes('at shutdown'))).toEqual([]);
+      expect(w.lines.filter((l) => l.startsWith('      ['))).toHaveLength(1);
+    });
+
+    it('test_gc_main_module_at_shutdown: a cycle through __del__ is finalized; no callbacks run; stats count it', () => {
+      const w = new World();
+      const calls: string[] = [];
+      const C = w.cls('C', { del: () => calls.push('__del__ called') });
+      w.collector.callbacks.push((phase) => calls.push(phase));
+      const l = w.emptyList(2);
+      const c = w.new(C);
+      w.set(l, 0, c);
+      w.set(l, 1, l);
+      w.drop(c, l);
+      expect(w.collector.collectAtShutdown()).toEqual({
+        generation: 2,
+        collected: 2,
+        uncollectable: 0,
+      });
+      expect(calls).toEqual(['__del__ called']);
+      expect(w.collector.getStats()[2]).toEqual({ collections: 1, collected: 2, uncollectable: 0 });
+      expect(w.lines).toEqual([]);
       expect(w.live()).toBe(0);
       w.check();
     });

@@ -95,6 +95,13 @@ export interface Collector {
    * while one is running returns zeros without collecting (CPython returns 0).
    */
   collect(generation?: number): CollectResult;
+  /**
+   * Optional: the collection at interpreter shutdown (CPython's _PyGC_CollectNoFail and
+   * _PyGC_DumpShutdownStats): a full collection that invokes no callbacks, then the
+   * "uncollectable objects at shutdown" report on gc.garbage (a ResourceWarning, written only
+   * when `resourceWarnings` is true, as Python's default warning filters hide it).
+   */
+  collectAtShutdown?(opts?: { resourceWarnings?: boolean }): CollectResult;
   /** Automatic collection on/off (explicit collections always run). */
   enable(): void;
   disable(): void;

@@ -16,6 +16,7 @@ import {
   TPFLAGS_UNTRACK_TUPLE as TPFLAGS_UNTRACK_TUPLE_,
   TYPE_ID_MASK as TYPE_ID_MASK_,
   fail,
+  type CollectCallback,
   type CollectInfo,
   type CollectPhase,
   type CollectResult,
@@ -97,8 +98,14 @@ export function wantsCollection(state: GcState): boolean {
  * Run one collection of `generation`, or of the generation selectGeneration picks when
  * `generation` is −1 (automatic). Returns null when nothing ran: a collection was already
  * running (CPython returns 0), or no generation qualified (no callbacks are invoked then).
+ * `callbacks` false is the shutdown collection (_Py_GC_REASON_SHUTDOWN): gc.callbacks are not
+ * invoked; everything else, stats included, is as for any collection.
  */
-export function collectMain(state: GcState, generation: number): CollectResult | null {
+export function collectMain(
+  state: GcState,
+  generation: number,
+  callbacks = true,
+): CollectResult | null {
   if (state.collecting) return null;
   state.collecting = true;
   try {
@@ -106,17 +113,17 @@ export function collectMain(state: GcState, generation: number): CollectResult |
       generation = selectGeneration(state);
       if (generation < 0) return null;
     }
-    return runCollection(state, generation);
+    return runCollection(state, generation, callbacks);
   } finally {
     state.collecting = false;
   }
 }
 
-function runCollection(state: GcState, generation: number): CollectResult {
+function runCollection(state: GcState, generation: number, callbacks: boolean): CollectResult {
   const space = state.space;
   const memory = state.memory;
   state.userCodeRan = false;
-  invokeCallbacks(state, 'start', generation, 0, 0);
+  if (callbacks) invokeCallbacks(state, 'start', generation, 0, 0);
 
   // Step 0: DEBUG_STATS header, sizes before anything moves.
   let t1 = 0;
@@ -226,7 +233,7 @@ function runCollection(state: GcState, generation: number): CollectResult {
   if (state.debug) checkState(state);
 
   // Step 20.
-  invokeCallbacks(state, 'stop', generation, m, n);
+  if (callbacks) invokeCallbacks(state, 'stop', generation, m, n);
   return { generation, collected: m, uncollectable: n };
 }
 
@@ -300,6 +307,9 @@ function untrackIf(state: GcState, head: number, flag: number): void {
 /**
  * invoke_gc_callback: every callback in list order with one shared info object; an exception
  * is reported as unraisable and the next callback still runs. The list may change meanwhile.
+ * `gc.callbacks` is a plain list, so an entry may be anything: calling a non-callable one is a
+ * TypeError reported like any other (CPython: "'NoneType' object is not callable", once per
+ * phase), never an end to the collection.
  */
 export function invokeCallbacks(
   state: GcState,
@@ -312,14 +322,28 @@ export function invokeCallbacks(
   if (callbacks.length === 0) return;
   const info: CollectInfo = { generation, collected, uncollectable };
   for (let i = 0; i < callbacks.length; i++) {
-    const cb = callbacks[i];
+    const cb: unknown = callbacks[i];
     try {
-      cb(phase, info);
+      if (typeof cb !== 'function') {
+        fail('E_TYPE_ERROR', `'${pythonTypeName(cb)}' object is not callable`);
+      }
+      (cb as CollectCallback)(phase, info);
     } catch (error) {
+      const who = typeof cb === 'function' ? `<gc callback ${cb.name || 'anonymous'}>` : String(cb);
       state.space.reportUnraisable(
         error,
-        `Exception ignored in: <gc callback ${cb.name || 'anonymous'}>`,
+        `Exception ignored in: ${who === 'null' || who === 'undefined' ? 'None' : who}`,
       );
     }
   }
+}
+
+/** Python's name for the type of a JS value that is not a function (for "… is not callable"). */
+function pythonTypeName(v: unknown): string {
+  if (v === null || v === undefined) return 'NoneType';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (typeof v === 'bigint') return 'int';
+  if (typeof v === 'string') return 'str';
+  if (typeof v === 'boolean') return 'bool';
+  return Array.isArray(v) ? 'list' : 'object';
 }
