@@ -48,6 +48,13 @@ export interface GcModuleOpts {
    * GenerationalCollector does), otherwise '3.13'. An explicit value wins.
    */
   python?: PythonVersion;
+  /**
+   * sys.audit: called with CPython's audit events of this module — `gc.get_objects`
+   * (generation, −1 for all), `gc.get_referrers` and `gc.get_referents` (the tuple of objects)
+   * — before the call does its work; what it throws ends the call, as a raising audit hook
+   * (sys.addaudithook) does in Python. None by default.
+   */
+  audit?: (event: string, args: readonly unknown[]) => void;
 }
 
 /** One entry of gc.get_stats(). */
@@ -84,6 +91,7 @@ export class GcModule {
   readonly DEBUG_SAVEALL = DEBUG_SAVEALL;
   readonly DEBUG_LEAK = DEBUG_LEAK;
   readonly python: PythonVersion;
+  private readonly audit: ((event: string, args: readonly unknown[]) => void) | undefined;
 
   constructor(
     readonly collector: Collector,
@@ -94,6 +102,9 @@ export class GcModule {
     if (python !== '3.13' && python !== '3.12')
       fail('E_INVALID_ARGUMENT', `python must be '3.13' or '3.12', got ${String(python)}`);
     this.python = python;
+    if (opts.audit !== undefined && typeof opts.audit !== 'function')
+      fail('E_INVALID_ARGUMENT', 'audit must be a function');
+    this.audit = opts.audit;
   }
 
   /** gc.enable() */
@@ -151,6 +162,8 @@ export class GcModule {
   getObjects(generation?: number | bigint | null | Kwargs): Addr[];
   getObjects(...args: unknown[]): Addr[] {
     const g = toOptionalSsize(optionalArg('get_objects', 'generation', args, this.python));
+    // gc_get_objects_impl audits before it checks the range (Modules/gcmodule.c).
+    this.audit?.('gc.get_objects', [g ?? -1]);
     if (g !== null) {
       if (g >= PY_GENERATIONS) {
         fail(
@@ -241,11 +254,8 @@ export class GcModule {
    */
   getReferrers(...objs: Addr[]): Addr[];
   getReferrers(...args: unknown[]): Addr[] {
-    const message =
-      this.python === '3.13'
-        ? 'gc.get_referrers() takes no keyword arguments'
-        : 'get_referrers() takes no keyword arguments';
-    const objs = varArgs(message, args);
+    const objs = varArgs(this.noKeywordsMessage('get_referrers'), args);
+    this.audit?.('gc.get_referrers', [objs]);
     for (const obj of objs) checkAddr(obj, 'object');
     this.require('enumerate', 'gc.get_referrers()');
     const visitor = new ReferrersVisitor();
@@ -266,11 +276,8 @@ export class GcModule {
    */
   getReferents(...objs: Addr[]): Addr[];
   getReferents(...args: unknown[]): Addr[] {
-    const message =
-      this.python === '3.13'
-        ? 'gc.get_referents() takes no keyword arguments'
-        : 'get_referents() takes no keyword arguments';
-    const objs = varArgs(message, args);
+    const objs = varArgs(this.noKeywordsMessage('get_referents'), args);
+    this.audit?.('gc.get_referents', [objs]);
     for (const obj of objs) checkAddr(obj, 'object');
     const visitor = new ReferentsVisitor();
     for (const obj of objs as Addr[]) {
@@ -354,6 +361,11 @@ export class GcModule {
   /** Thresholds 0.. of the collector's own generations (a shorter list keeps the rest). */
   private storeThresholds(values: number[]): void {
     this.collector.setThreshold(...values.slice(0, this.collector.capabilities.generations));
+  }
+
+  /** The clinic's "takes no keyword arguments" text: 3.13 names the module, 3.12 does not. */
+  private noKeywordsMessage(fname: string): string {
+    return `${this.python === '3.13' ? 'gc.' : ''}${fname}() takes no keyword arguments`;
   }
 
   private isGc(obj: Addr): boolean {

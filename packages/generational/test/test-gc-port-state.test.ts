@@ -515,13 +515,22 @@ describe.each([false, true])('with refLayout = %s', (layout) => {
     it('an exception from a callback is reported as unraisable and the others still run', () => {
       const w = new World();
       const seen: string[] = [];
-      w.collector.callbacks.push(() => {
+      w.collector.callbacks.push(function bad() {
         throw new Error('cb failed');
+      });
+      w.collector.callbacks.push(() => {
+        throw new Error('lambda failed');
       });
       w.collector.callbacks.push((phase) => seen.push(phase));
       expect(w.collect()).toBe(0);
       expect(seen).toEqual(['start', 'stop']);
-      expect(w.unraisable.length).toBe(2);
+      // PyErr_WriteUnraisable(cb): "Exception ignored in: <function bad at 0x…>", per phase.
+      expect(w.unraisable.map((u) => [u.context, (u.error as Error).message])).toEqual([
+        ['Exception ignored in: <function bad>', 'cb failed'],
+        ['Exception ignored in: <function <lambda>>', 'lambda failed'],
+        ['Exception ignored in: <function bad>', 'cb failed'],
+        ['Exception ignored in: <function <lambda>>', 'lambda failed'],
+      ]);
     });
 
     it('entries of gc.callbacks that are not callable: a TypeError per phase, reported; the collection ends normally', () => {

@@ -329,13 +329,21 @@ export function invokeCallbacks(
       }
       (cb as CollectCallback)(phase, info);
     } catch (error) {
-      const who = typeof cb === 'function' ? `<gc callback ${cb.name || 'anonymous'}>` : String(cb);
-      state.space.reportUnraisable(
-        error,
-        `Exception ignored in: ${who === 'null' || who === 'undefined' ? 'None' : who}`,
-      );
+      // PyErr_WriteUnraisable(cb): the report names the callback by its repr.
+      state.space.reportUnraisable(error, `Exception ignored in: ${callbackRepr(cb)}`);
     }
   }
+}
+
+/**
+ * Python's repr of a gc.callbacks entry, as far as JS values have one: `<function name>` (a
+ * nameless arrow function is Python's `<lambda>`; JS functions have no address to print),
+ * `None` for null and undefined, the value itself otherwise.
+ */
+function callbackRepr(cb: unknown): string {
+  if (typeof cb === 'function') return `<function ${cb.name || '<lambda>'}>`;
+  if (cb === null || cb === undefined) return 'None';
+  return typeof cb === 'string' ? `'${cb}'` : String(cb);
 }
 
 /** Python's name for the type of a JS value that is not a function (for "… is not callable"). */
