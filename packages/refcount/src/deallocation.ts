@@ -16,9 +16,10 @@
  *     needs no stack at all.
  *
  * Deaths inside user code (finalizers, weakref callbacks, custom clear) run a nested drain, as
- * CPython's nested Py_DECREF does, up to TRASHCAN_LIMIT levels; deeper deaths are deferred to
- * the work stack. Either way everything that became unreachable is freed before the outermost
- * decref returns.
+ * CPython's nested Py_DECREF does, up to TRASHCAN_LIMIT levels; deeper deaths wait on a
+ * delete-later stack that is destroyed once the outermost deallocation has unwound, as 3.12's
+ * trashcan does (_PyTrash_thread_deposit_object / _PyTrash_thread_destroy_chain). Either way
+ * everything that became unreachable is freed before the outermost decref returns.
  */
 import {
   IMMORTAL_REFCNT as IMMORTAL_REFCNT_,
@@ -74,6 +75,12 @@ const TPFLAGS_WEAKREF = TPFLAGS_WEAKREF_;
 const K_NOT_SIMPLE = K_SLOW_START_ | K_CUSTOM_CLEAR_ | K_ITEM_REFS_ | K_ITEM_BLOCK_;
 
 export abstract class Deallocator extends HeapCore {
+  /**
+   * The trashcan's delete-later stack: (object, FRAME_DEFERRED or FRAME_DEFERRED_TRACKED)
+   * pairs of objects whose death came past TRASHCAN_LIMIT nested levels: refcount 0,
+   * untracked, not started. Destroyed, last first, when the nesting is back to 0.
+   */
+  private readonly deferred: number[] = [];
   /** Work stack: (object, cursor) pairs; cursor FRAME_DEFERRED = not started yet. */
   private readonly frames: number[] = [];
   /** Active drains (nested deallocations), bounded by TRASHCAN_LIMIT. */
@@ -89,21 +96,49 @@ export abstract class Deallocator extends HeapCore {
   /** `obj`'s refcount just reached 0 (_Py_Dealloc). */
   protected objectDied(obj: Addr): void {
     if (this.nesting >= TRASHCAN_LIMIT) {
-      // Trashcan: defer to the drain loop below us (CPython pushes on trash_delete_later,
-      // already untracked).
+      // Trashcan: onto the delete-later stack, untracked (_PyTrash_thread_deposit_object);
+      // destroyDeferred takes it once the outermost deallocation has unwound.
       const t = this.u32[(obj >>> 2) + OB_TYPE_IDX] & TYPE_ID_MASK;
       // weakref_dealloc unlinks a weakref before anything else: one waiting here must not stay
       // in its referent's list (a second shared weakref could be made meanwhile, and a dying
       // one must get no callback).
       if ((this.typeFlags[t] & TPFLAGS_WEAKREF) !== 0) this.weakrefs.clear(obj, true);
       const tracked = (this.typeFlags[t] & TPFLAGS_HAVE_GC) !== 0 && this.untrackGc(obj);
-      this.pushFrame(obj, tracked ? FRAME_DEFERRED_TRACKED : FRAME_DEFERRED);
+      this.deferred.push(obj, tracked ? FRAME_DEFERRED_TRACKED : FRAME_DEFERRED);
       this.nDeferred++;
       return;
     }
+    this.deallocate(obj);
+    if (this.nesting === 0 && this.deferred.length !== 0) this.destroyDeferred();
+  }
+
+  /** One deallocation, one nesting level deeper (Py_TRASHCAN_BEGIN … END around its body). */
+  private deallocate(obj: Addr): void {
     this.nesting++;
     try {
       if (!this.freeSimple(obj)) this.drain(obj);
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  /**
+   * _PyTrash_thread_destroy_chain: the outermost deallocation has unwound; destroy what the
+   * trashcan deferred, last deferred first, with the nesting held at 1 (each deallocation then
+   * runs at 2, as its own trashcan entry counts one more level), so that this loop never
+   * recurses: deaths deep inside these deallocations are deferred again and taken by this loop.
+   */
+  private destroyDeferred(): void {
+    const deferred = this.deferred;
+    this.nesting++;
+    try {
+      while (deferred.length !== 0) {
+        const kind = deferred.pop()!;
+        const obj = deferred.pop()!;
+        // Tracked again for its start, so that a resurrecting finalizer leaves it tracked.
+        if (kind === FRAME_DEFERRED_TRACKED) this.trackGc(obj);
+        this.deallocate(obj);
+      }
     } finally {
       this.nesting--;
     }
@@ -165,18 +200,15 @@ export abstract class Deallocator extends HeapCore {
     const frames = this.frames;
     for (let k = this.swept; k < frames.length; k += 2) {
       const obj = frames[k];
-      // Deferred frames (cursor < 0) were untracked when they were pushed.
-      if (frames[k + 1] >= 0) {
-        const t = this.u32[(obj >>> 2) + OB_TYPE_IDX] & TYPE_ID_MASK;
-        if ((this.typeFlags[t] & TPFLAGS_HAVE_GC) !== 0) this.untrackGc(obj);
-      }
+      const t = this.u32[(obj >>> 2) + OB_TYPE_IDX] & TYPE_ID_MASK;
+      if ((this.typeFlags[t] & TPFLAGS_HAVE_GC) !== 0) this.untrackGc(obj);
     }
     this.swept = frames.length;
   }
 
-  /** Frames waiting in the work stack (0 whenever no deallocation is running). */
+  /** Objects waiting in the work stack or the trashcan (0 whenever no deallocation runs). */
   protected workStackDepth(): number {
-    return this.frames.length >>> 1;
+    return (this.frames.length + this.deferred.length) >>> 1;
   }
 
   /** Deallocate `first` and everything that dies with it; see the file header. */
@@ -196,8 +228,6 @@ export abstract class Deallocator extends HeapCore {
         cursor = frames.pop()!;
         obj = frames.pop()!;
         if (this.swept > frames.length) this.swept = frames.length;
-        // Tracked again for its start, so that a resurrecting finalizer leaves it tracked.
-        if (cursor === FRAME_DEFERRED_TRACKED) this.trackGc(obj);
       }
       const i = obj >>> 2;
       const word = u32[i + OB_TYPE_IDX];
