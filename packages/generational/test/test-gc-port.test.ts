@@ -190,7 +190,7 @@ describe.each([false, true])('with refLayout = %s', (layout) => {
       expect(w.live()).toBe(0);
     });
 
-    it('test_legacy_finalizer: tp_del self-cycle + plain self-cycle → 2 (1 collected, 1 uncollectable)', () => {
+    it('test_legacy_finalizer (and _newclass, the same in Python 3): tp_del self-cycle + plain self-cycle → 2 (1 collected, 1 uncollectable)', () => {
       const w = new World();
       const A = w.cls('A', { tpDel: () => {} });
       const B = w.cls('B');
@@ -427,8 +427,12 @@ describe.each([false, true])('with refLayout = %s', (layout) => {
       expect(w.live()).toBe(0);
     });
 
-    it('test_del: __del__ triggering automatic collections (threshold 1) is harmless', () => {
-      const w = new World({ enabled: true });
+    it('test_del (and _newclass, the same in Python 3): __del__ triggering automatic collections (threshold 1) is harmless', () => {
+      // thresholds = gc.get_threshold(); gc.enable(); gc.set_threshold(1); class A: __del__
+      // does dir(self); a = A(); del a; gc.disable(); gc.set_threshold(*thresholds)
+      const w = new World();
+      const thresholds = w.collector.getThreshold();
+      w.collector.enable();
       w.collector.setThreshold(1);
       let ran = 0;
       const A = w.cls('A', {
@@ -440,7 +444,12 @@ describe.each([false, true])('with refLayout = %s', (layout) => {
       });
       const a = w.new(A);
       w.drop(a);
+      w.collector.disable();
+      w.collector.setThreshold(...thresholds);
       expect(ran).toBe(1);
+      expect(w.collector.getThreshold()).toEqual([2000, 10, 10]);
+      // "__del__ methods can trigger collection": the allocations in __del__ ran some.
+      expect(w.collector.getStats()[0].collections).toBeGreaterThan(0);
       expect(w.live()).toBe(0);
       w.check();
     });
