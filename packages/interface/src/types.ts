@@ -35,6 +35,19 @@ export interface TypeSpec<T = unknown> {
    * Needs basicSize ≥ 16 (ob_size is the u32 at byte 8) and no itemSize.
    */
   readonly itemsPointerOffset?: number;
+  /**
+   * Free list (spec b.9): keep up to this many freed instances for reuse instead of giving
+   * their memory back, as CPython's list, dict, tuple and float free lists do. Taking one is
+   * not a GC allocation and keeping one is not a GC deallocation: the collector's generation-0
+   * count sees neither. Emptied by full collections (ObjectSpace.clearFreeLists). 0 or absent:
+   * none.
+   */
+  readonly freeList?: number;
+  /**
+   * With `freeList`, for variable-size types: one free list per item count 1..freeListItems
+   * (CPython's tuples: 20 lists of 2,000); other counts are never kept.
+   */
+  readonly freeListItems?: number;
   /** Lazy untracking rule (c.2): 'tuple' every collection, 'dict' on full collections. */
   readonly lazyUntrack?: 'tuple' | 'dict';
   /** Custom tp_traverse; replaces the slot-derived one. */

@@ -49,15 +49,34 @@ import {
 import { listClear } from './list.js';
 import { tupleMayUntrack } from './tuple.js';
 
-/** Register every built-in type with the heap and fill the core's type ids and kinds. */
-export function registerBuiltinTypes(core: Core): void {
+/**
+ * Free-list sizes of CPython 3.12 / 3.13 (Include/internal/pycore_freelist.h): PyList_MAXFREELIST,
+ * PyDict_MAXFREELIST, PyFloat_MAXFREELIST, and PyTuple_MAXFREELIST tuples of each length
+ * 1..PyTuple_MAXSAVESIZE.
+ */
+const LIST_FREE_LIST = 80;
+const DICT_FREE_LIST = 80;
+const FLOAT_FREE_LIST = 100;
+const TUPLE_FREE_LIST = 2000;
+const TUPLE_FREE_LIST_ITEMS = 20;
+
+/**
+ * Register every built-in type with the heap and fill the core's type ids and kinds; with
+ * `freeLists`, tuples, lists, dicts and floats keep CPython's free lists (spec b.9).
+ */
+export function registerBuiltinTypes(core: Core, freeLists: boolean): void {
   const heap: ObjectHeap = core.heap;
   const kind = core.kind;
+  const keep = (n: number): number => (freeLists ? n : 0);
 
   core.tNone = heap.registerType({ name: 'NoneType', basicSize: 8 });
   core.tBool = heap.registerType({ name: 'bool', basicSize: NUM_SIZE });
   core.tInt = heap.registerType({ name: 'int', basicSize: NUM_SIZE });
-  core.tFloat = heap.registerType({ name: 'float', basicSize: NUM_SIZE });
+  core.tFloat = heap.registerType({
+    name: 'float',
+    basicSize: NUM_SIZE,
+    freeList: keep(FLOAT_FREE_LIST),
+  });
   core.tStr = heap.registerType({ name: 'str', basicSize: STR_HEADER_SIZE, itemSize: 1 });
   core.tBytes = heap.registerType({ name: 'bytes', basicSize: STR_HEADER_SIZE, itemSize: 1 });
   core.tTuple = heap.registerType({
@@ -67,6 +86,8 @@ export function registerBuiltinTypes(core: Core): void {
     itemsAreRefs: true,
     gc: true,
     lazyUntrack: 'tuple',
+    freeList: keep(TUPLE_FREE_LIST),
+    freeListItems: TUPLE_FREE_LIST_ITEMS,
     // No traverse: the core derives it from the item slots (last to first, as tupletraverse),
     // which also lets collectors walk tuples inline (ObjectSpace.refLayout).
     mayUntrack: (_heap, t) => tupleMayUntrack(core, t),
@@ -75,6 +96,7 @@ export function registerBuiltinTypes(core: Core): void {
     name: 'list',
     basicSize: LIST_SIZE,
     gc: true,
+    freeList: keep(LIST_FREE_LIST),
     // No traverse: the core derives it from ob_item (items last to first, as list_traverse),
     // which also lets collectors walk list items inline (ObjectSpace.refLayout).
     itemsPointerOffset: LIST_ITEMS_OFF,
@@ -85,6 +107,7 @@ export function registerBuiltinTypes(core: Core): void {
     basicSize: DICT_SIZE,
     gc: true,
     lazyUntrack: 'dict',
+    freeList: keep(DICT_FREE_LIST),
     traverse: (_heap, d, visitor) => dictTraverse(core, d, visitor),
     clear: (_heap, d) => dictClear(core, d),
     mayUntrack: (_heap, d) => dictMayUntrack(core, d),

@@ -51,6 +51,13 @@ export interface PyRuntimeOpts {
    * a FinalizationRegistry (counted in stats().leakedHandles). Default false.
    */
   readonly handleSafetyNet?: boolean;
+  /**
+   * CPython's free lists (spec b.9): up to 80 lists, 80 dicts, 100 floats and 2,000 tuples of
+   * each length 1–20 are kept for reuse when freed; reusing or keeping one is not counted by the
+   * collector (gc.get_count), full collections empty them, and their blocks stay in use until
+   * then (or `rt.heap.clearFreeLists()`). Default true; false frees every object at once.
+   */
+  readonly freeLists?: boolean;
 }
 
 /** Type ids of the built-in types in this runtime's heap. */
@@ -117,7 +124,7 @@ export class PyRuntime {
     this.core = core;
     core.rt = this;
     core.handles = new HandleTable(opts.handleSafetyNet === true);
-    registerBuiltinTypes(core);
+    registerBuiltinTypes(core, opts.freeLists !== false);
     this.int = new IntApi(core);
     this.float = new FloatApi(core);
     this.bool = new BoolApi(core);

@@ -32,12 +32,13 @@ import {
   TPFLAGS_HAS_FINALIZE,
   TPFLAGS_HAS_LEGACY_DEL,
   TPFLAGS_HAVE_GC as TPFLAGS_HAVE_GC_,
+  TPFLAGS_VAR_SIZE,
   TPFLAGS_WEAKREF as TPFLAGS_WEAKREF_,
   TYPE_ID_MASK as TYPE_ID_MASK_,
   PyheapError,
   type Addr,
 } from '@pyheap/interface';
-import { HeapCore } from './heap-core.js';
+import { FREE_KEY, HeapCore } from './heap-core.js';
 import {
   FRAME_DEFERRED as FRAME_DEFERRED_,
   FRAME_DEFERRED_TRACKED as FRAME_DEFERRED_TRACKED_,
@@ -320,6 +321,69 @@ export abstract class Deallocator extends HeapCore {
   }
 
   /**
+   * The end of list_dealloc / dict_dealloc / tupledealloc / float_dealloc when their free list
+   * has room (spec b.9): the object stays allocated for reuse, untracked (no deallocating hook:
+   * the collector's count does not drop, as PyObject_GC_Del is not called), its header marked
+   * freed. Returns false, touching nothing, when the list is full or the size is not kept.
+   */
+  private keepOnFreeList(obj: Addr, gc: boolean): boolean {
+    const u32 = this.u32;
+    const i = obj >>> 2;
+    const t = u32[i + OB_TYPE_IDX] & TYPE_ID_MASK;
+    let nitems = 0;
+    if ((this.typeFlags[t] & TPFLAGS_VAR_SIZE) !== 0) {
+      nitems = u32[i + OB_SIZE_IDX];
+      if (nitems < 1 || nitems > this.tFreeItems[t]) return false;
+    }
+    const key = t * FREE_KEY + nitems;
+    let list = this.freeLists.get(key);
+    if (list === undefined) {
+      list = [];
+      this.freeLists.set(key, list);
+    }
+    if (list.length >= this.tFreeCap[t]) return false;
+    if (gc) {
+      this.untrackGc(obj);
+      this.nLiveGc--;
+    }
+    u32[i + OB_REFCNT_IDX] = 0;
+    u32[i + OB_TYPE_IDX] = 0;
+    list.push(obj);
+    this.nFreeListed++;
+    this.nDeallocated++;
+    if (this.live !== null) {
+      this.live.delete(obj);
+      this.freed!.add(obj);
+    }
+    return true;
+  }
+
+  /**
+   * Empty every free list (CPython's _PyGC_ClearAllFreeLists, run by full collections): each
+   * kept object is released as PyObject_GC_Del would (the collector's deallocating hook, so its
+   * count drops, then the block). Returns how many were released.
+   */
+  protected releaseFreeLists(): number {
+    let n = 0;
+    for (const [key, list] of this.freeLists) {
+      const gc = (this.typeFlags[Math.floor(key / FREE_KEY)] & TPFLAGS_HAVE_GC) !== 0;
+      for (let k = list.length - 1; k >= 0; k--) {
+        const obj = list[k];
+        if (gc) {
+          if (this.hookDealloc) this.collector!.deallocating(obj);
+          this.allocator.free(obj - this.prefixBytes);
+        } else {
+          this.allocator.free(obj);
+        }
+        n++;
+      }
+      list.length = 0;
+    }
+    this.nFreeListed = 0;
+    return n;
+  }
+
+  /**
    * Phase 1 of subtype_dealloc (spec b.4) for objects with something to run. Returns false
    * when a finalizer resurrected the object (its count then is what the finalizer left, minus
    * the temporary reference).
@@ -386,6 +450,9 @@ export abstract class Deallocator extends HeapCore {
 
   /** PyObject_GC_Del / PyObject_Free: the collector's deallocating hook, then the block. */
   private freeObject(obj: Addr, gc: boolean): void {
+    if (this.tFreeCap[this.u32[(obj >>> 2) + OB_TYPE_IDX] & TYPE_ID_MASK] !== 0) {
+      if (this.keepOnFreeList(obj, gc)) return;
+    }
     let block = obj;
     if (gc) {
       block -= this.prefixBytes;

@@ -47,6 +47,9 @@ const OBF_DEALLOCATING = OBF_DEALLOCATING_;
 const TPFLAGS_VAR_SIZE = TPFLAGS_VAR_SIZE_;
 const OBF_RC_TRACKED = OBF_RC_TRACKED_;
 
+/** Free-list key: typeId * FREE_KEY + item count (item counts kept are at most 1024). */
+export const FREE_KEY = 1025;
+
 /** `(obj & ADDR_MASK) >>> 0 === obj` holds exactly for integers in 0..2^32-1 that are multiples of 8. */
 const ADDR_MASK = 0xfffffff8;
 
@@ -77,6 +80,16 @@ export abstract class HeapCore {
   protected tItem!: Uint32Array;
   protected tRefOff!: Uint32Array;
   protected tRefCnt!: Uint32Array;
+  /** Free-list capacity and largest kept item count by type id (TypeSpec.freeList). */
+  protected tFreeCap!: Uint32Array;
+  protected tFreeItems!: Uint32Array;
+  /**
+   * Free lists (spec b.9): freed objects kept for reuse, by `typeId * FREE_KEY + nitems`. Each
+   * holds its objects' addresses; their headers say "freed" (type id 0) until reused.
+   */
+  protected readonly freeLists = new Map<number, number[]>();
+  /** Objects on the free lists (ObjectHeapStats.freeListed). */
+  protected nFreeListed = 0;
   /** Registered type ids are 1..typeLimit-1. */
   protected typeLimit = 1;
   /** ObjectSpace.refLayout, rebuilt when the tables are replaced; null when disabled. */
@@ -167,6 +180,8 @@ export abstract class HeapCore {
     this.tItem = types.itemSize;
     this.tRefOff = types.refOffset;
     this.tRefCnt = types.refCount;
+    this.tFreeCap = types.freeList;
+    this.tFreeItems = types.freeListItems;
     this.typeLimit = types.count;
     if (
       this.offerLayout &&
@@ -341,15 +356,15 @@ export abstract class HeapCore {
    * out of memory. GC types get the collector prefix but are not tracked.
    */
   alloc(typeId: number, nitems = 0): Addr {
-    return this.allocObject(typeId, nitems);
+    return this.allocObject(typeId, nitems, false);
   }
 
-  /** alloc for collectors with the containerAllocated hook (generation-0 count, triggering). */
+  /**
+   * alloc for collectors with the containerAllocated hook (generation-0 count, triggering). An
+   * object taken from a free list is not announced (CPython counts only PyObject_GC_New).
+   */
   private allocNotify(typeId: number, nitems = 0): Addr {
-    const obj = this.allocObject(typeId, nitems);
-    if (obj !== 0 && (this.typeFlags[typeId] & TPFLAGS_HAVE_GC) !== 0)
-      this.collector!.containerAllocated(obj);
-    return obj;
+    return this.allocObject(typeId, nitems, true);
   }
 
   /**
@@ -357,48 +372,63 @@ export abstract class HeapCore {
    * call directly. A fixed-size block size is a small integer (basicSize and the prefix are far
    * below 2^31); var-size types take their own path, whose sizes may not be.
    */
-  private allocObject(typeId: number, nitems: number): Addr {
+  private allocObject(typeId: number, nitems: number, notify: boolean): Addr {
     if (!((typeId & TYPE_ID_MASK) === typeId && typeId > 0 && typeId < this.typeLimit)) {
       fail('E_BAD_TYPE', `alloc: no type with id ${String(typeId)}`);
     }
     const flags = this.typeFlags[typeId];
-    if ((flags & TPFLAGS_VAR_SIZE) !== 0) return this.allocVarObject(typeId, flags, nitems);
-    if (nitems !== 0) {
-      fail(
-        'E_INVALID_ARGUMENT',
-        `alloc: '${this.types.specs[typeId].name}' is not a variable-size type`,
-      );
+    let bytes: number;
+    if ((flags & TPFLAGS_VAR_SIZE) !== 0) {
+      bytes = this.varObjectBytes(typeId, flags, nitems);
+    } else {
+      if (nitems !== 0) {
+        fail(
+          'E_INVALID_ARGUMENT',
+          `alloc: '${this.types.specs[typeId].name}' is not a variable-size type`,
+        );
+      }
+      bytes = ((flags & TPFLAGS_HAVE_GC) !== 0 ? this.prefixBytes : 0) + this.tBasic[typeId];
+      bytes = (bytes + 7) & ~7;
     }
     const prefix = (flags & TPFLAGS_HAVE_GC) !== 0 ? this.prefixBytes : 0;
-    return this.initObject(typeId, flags, prefix, (prefix + this.tBasic[typeId] + 7) & ~7, 0);
+    if (this.tFreeCap[typeId] !== 0) {
+      const list = this.freeLists.get(typeId * FREE_KEY + nitems);
+      if (list !== undefined && list.length !== 0) {
+        this.nFreeListed--;
+        return this.initObject(list.pop()! - prefix, typeId, flags, prefix, bytes, nitems);
+      }
+    }
+    const block = this.allocator.malloc(bytes);
+    if (block === 0) return 0;
+    const obj = this.initObject(block, typeId, flags, prefix, bytes, nitems);
+    if (notify && (flags & TPFLAGS_HAVE_GC) !== 0) this.collector!.containerAllocated(obj);
+    return obj;
   }
 
-  /** PyObject_NewVar: basicSize + nitems × itemSize (rounded up to 8) after the prefix. */
-  private allocVarObject(typeId: number, flags: number, nitems: number): Addr {
+  /** PyObject_NewVar's size: basicSize + nitems × itemSize (rounded up to 8) after the prefix. */
+  private varObjectBytes(typeId: number, flags: number, nitems: number): number {
     const size = this.tBasic[typeId] + checkSize(nitems, 'nitems') * this.tItem[typeId];
-    const prefix = (flags & TPFLAGS_HAVE_GC) !== 0 ? this.prefixBytes : 0;
-    let bytes = prefix + size;
+    let bytes = ((flags & TPFLAGS_HAVE_GC) !== 0 ? this.prefixBytes : 0) + size;
     bytes += (8 - (bytes & 7)) & 7;
     // A size beyond the 32-bit heap: refused with the error every allocator's malloc gives for
     // it (checkSize: E_INVALID_SIZE), so that initObject only sees a uint32.
     if (bytes >= MAX_HEAP_BYTES) checkSize(bytes);
-    return this.initObject(typeId, flags, prefix, bytes, nitems);
+    return bytes;
   }
 
   /**
-   * Allocate `bytes` (a multiple of 8, prefix included) and initialise the object after the
-   * prefix (_PyObject_Init): everything zeroed, refcount 1, type, and ob_size for var-size
-   * types. Returns 0 when out of memory.
+   * Initialise the object after the prefix in `block` (`bytes`, a multiple of 8, prefix
+   * included) as _PyObject_Init does: everything zeroed, refcount 1, type, and ob_size for
+   * var-size types.
    */
   private initObject(
+    block: number,
     typeId: number,
     flags: number,
     prefix: number,
     bytes: number,
     nitems: number,
   ): Addr {
-    const block = this.allocator.malloc(bytes);
-    if (block === 0) return 0;
     const u32 = this.u32;
     const w = block >>> 2;
     const end = w + (bytes >>> 2);

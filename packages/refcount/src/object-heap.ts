@@ -280,8 +280,13 @@ export class ObjectHeap extends WeakrefHeap implements ObjectSpace {
     return this.layoutCache ?? undefined;
   }
 
-  /** gc's free-list clearing (ObjectSpace.clearFreeLists): runs what the object model added. */
+  /**
+   * gc's free-list clearing (ObjectSpace.clearFreeLists, after full collections): releases the
+   * objects kept on the types' free lists (TypeSpec.freeList), then runs what the object model
+   * added.
+   */
   clearFreeLists(): void {
+    this.releaseFreeLists();
     for (const fn of this.freeListClearers) fn();
   }
 
@@ -401,6 +406,7 @@ export class ObjectHeap extends WeakrefHeap implements ObjectSpace {
       objectsWithWeakrefs: this.weakrefs.lists.size,
       linkedWeakrefs: linked,
       trashcanDeferred: this.nDeferred,
+      freeListed: this.nFreeListed,
       peakWorkStack: this.peakFrames >>> 1,
       types: this.types.count - 1,
     };

@@ -53,6 +53,8 @@ export interface ObjectHeapStats {
   readonly linkedWeakrefs: number;
   /** Deallocations deferred by the trashcan depth limit (spec b.7). */
   readonly trashcanDeferred: number;
+  /** Freed objects kept on the types' free lists for reuse (their blocks are still in use). */
+  readonly freeListed: number;
   /** Deepest the deallocation work stack has been (frames). */
   readonly peakWorkStack: number;
   /** Registered types (the built-in weakref type included). */

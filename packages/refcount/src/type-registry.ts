@@ -57,6 +57,10 @@ export class TypeRegistry<T> {
    * item-block pointer for REFS_ITEM_BLOCK; 0 when the items are not references.
    */
   itemOffset = new Uint32Array(INITIAL_CAPACITY);
+  /** Type id → free-list capacity (TypeSpec.freeList), 0 for none. */
+  freeList = new Uint32Array(INITIAL_CAPACITY);
+  /** Type id → largest item count kept on free lists (var-size types), else 0. */
+  freeListItems = new Uint32Array(INITIAL_CAPACITY);
   /** Type id → the spec as given (index 0 unused). */
   readonly specs: TypeSpec<T>[] = [];
   /** Registered ids are 1..count-1. */
@@ -68,6 +72,7 @@ export class TypeRegistry<T> {
    */
   register(spec: TypeSpec<T>, extraFlags = 0): number {
     const { basic, item, refOff, refCnt, flags, kind } = validateSpec(spec);
+    const [freeCap, freeItems] = validateFreeList(spec, item);
     if (this.count >= MAX_TYPES) fail('E_BAD_TYPE', `too many types (at most ${MAX_TYPES - 1})`);
     const id = this.count;
     if (id >= this.flags.length) this.grow(this.flags.length * 2);
@@ -77,6 +82,8 @@ export class TypeRegistry<T> {
     this.itemSize[id] = item;
     this.refOffset[id] = refOff;
     this.refCount[id] = refCnt;
+    this.freeList[id] = freeCap;
+    this.freeListItems[id] = freeItems;
     this.slotTraverse[id] =
       spec.traverse !== undefined
         ? REFS_CUSTOM
@@ -120,7 +127,37 @@ export class TypeRegistry<T> {
     this.itemSize = grown(this.itemSize, n);
     this.refOffset = grown(this.refOffset, n);
     this.refCount = grown(this.refCount, n);
+    this.freeList = grown(this.freeList, n);
+    this.freeListItems = grown(this.freeListItems, n);
   }
+}
+
+/** Largest free-list capacity and item count a type may declare. */
+const MAX_FREE_LIST = 1 << 20;
+const MAX_FREE_LIST_ITEMS = 1024;
+
+/** [capacity, item counts] of a spec's free list; E_BAD_TYPE when malformed. */
+function validateFreeList<T>(spec: TypeSpec<T>, itemSize: number): [number, number] {
+  const cap = spec.freeList ?? 0;
+  if (!isInt(cap, 0, MAX_FREE_LIST)) {
+    fail('E_BAD_TYPE', `type '${spec.name}': freeList must be an integer in 0..${MAX_FREE_LIST}`);
+  }
+  const items = spec.freeListItems;
+  if (items === undefined) {
+    if (cap > 0 && itemSize > 0)
+      fail(
+        'E_BAD_TYPE',
+        `type '${spec.name}': a variable-size type's freeList needs freeListItems`,
+      );
+    return [cap, 0];
+  }
+  if (itemSize === 0 || !isInt(items, 1, MAX_FREE_LIST_ITEMS)) {
+    fail(
+      'E_BAD_TYPE',
+      `type '${spec.name}': freeListItems must be an integer in 1..${MAX_FREE_LIST_ITEMS}, for variable-size types`,
+    );
+  }
+  return [cap, cap > 0 ? items : 0];
 }
 
 function grown(a: Uint32Array<ArrayBuffer>, n: number): Uint32Array<ArrayBuffer> {
