@@ -8,7 +8,7 @@
  * `boolean` is Python's bool (an int); non-integral numbers are `float`; strings `str`;
  * null/undefined `NoneType`; arrays `list`; functions `function`; other objects `dict`.
  */
-import { fail } from '@pyheap/interface';
+import { fail, pythonTypeName } from '@pyheap/interface';
 
 /** Whose messages to reproduce where CPython releases differ. */
 export type PythonVersion = '3.13' | '3.12';
@@ -43,27 +43,6 @@ export function splitArgs(args: readonly unknown[]): {
   return { positional: args.slice(), keywords: null };
 }
 
-/** tp_name of the Python type a JS value stands for. */
-export function pyTypeName(v: unknown): string {
-  if (v === null || v === undefined) return 'NoneType';
-  switch (typeof v) {
-    case 'boolean':
-      return 'bool';
-    case 'bigint':
-      return 'int';
-    case 'number':
-      return Number.isInteger(v) ? 'int' : 'float';
-    case 'string':
-      return 'str';
-    case 'function':
-      return 'function';
-    case 'symbol':
-      return 'symbol';
-    default:
-      return Array.isArray(v) ? 'list' : 'dict';
-  }
-}
-
 /** The Python int a JS value stands for, or null when it is not an int (bool counts). */
 export function asPyInt(v: unknown): bigint | null {
   if (typeof v === 'boolean') return v ? 1n : 0n;
@@ -82,7 +61,7 @@ const C_LONG_MAX = SSIZE_MAX;
 
 /** `'str' object cannot be interpreted as an integer` (PyNumber_Index's TypeError). */
 function notAnInteger(v: unknown): never {
-  fail('E_TYPE_ERROR', `'${pyTypeName(v)}' object cannot be interpreted as an integer`);
+  fail('E_TYPE_ERROR', `'${pythonTypeName(v)}' object cannot be interpreted as an integer`);
 }
 
 /** _PyLong_AsInt (clinic `int`): TypeError for non-ints, OverflowError outside C int. */
@@ -113,7 +92,7 @@ export function toOptionalSsize(v: unknown): number | null {
   if (v === null || v === undefined) return null;
   const i = asPyInt(v);
   if (i === null)
-    fail('E_TYPE_ERROR', `argument should be integer or None, not '${pyTypeName(v)}'`);
+    fail('E_TYPE_ERROR', `argument should be integer or None, not '${pythonTypeName(v)}'`);
   if (i < SSIZE_MIN || i > SSIZE_MAX)
     fail('E_OVERFLOW', "cannot fit 'int' into an index-sized integer");
   // Anything beyond ±2^53 is far outside every valid generation; keep its sign.

@@ -30,3 +30,28 @@ export function checkAddr(addr: unknown, what = 'address'): Addr {
   }
   return addr;
 }
+
+/**
+ * tp_name of the Python type a JS value stands for in pyheap's Python-facing APIs (for TypeError
+ * texts such as "'NoneType' object is not callable"): null/undefined → NoneType, booleans →
+ * bool, integral numbers and bigints → int, arrays → list, other objects → dict.
+ */
+export function pythonTypeName(v: unknown): string {
+  if (v === null || v === undefined) return 'NoneType';
+  switch (typeof v) {
+    case 'boolean':
+      return 'bool';
+    case 'bigint':
+      return 'int';
+    case 'number':
+      return Number.isInteger(v) ? 'int' : 'float';
+    case 'string':
+      return 'str';
+    case 'function':
+      return 'function';
+    case 'symbol':
+      return 'symbol';
+    default:
+      return Array.isArray(v) ? 'list' : 'dict';
+  }
+}

@@ -38,7 +38,7 @@ import {
   PyheapError,
   type Addr,
 } from '@pyheap/interface';
-import { FREE_KEY, HeapCore } from './heap-core.js';
+import { HeapCore } from './heap-core.js';
 import {
   FRAME_DEFERRED as FRAME_DEFERRED_,
   FRAME_DEFERRED_TRACKED as FRAME_DEFERRED_TRACKED_,
@@ -326,30 +326,21 @@ export abstract class Deallocator extends HeapCore {
    * the collector's count does not drop, as PyObject_GC_Del is not called), its header marked
    * freed. Returns false, touching nothing, when the list is full or the size is not kept.
    */
-  private keepOnFreeList(obj: Addr, gc: boolean): boolean {
+  private keepOnFreeList(obj: Addr, t: number, gc: boolean): boolean {
     const u32 = this.u32;
     const i = obj >>> 2;
-    const t = u32[i + OB_TYPE_IDX] & TYPE_ID_MASK;
     let nitems = 0;
     if ((this.typeFlags[t] & TPFLAGS_VAR_SIZE) !== 0) {
       nitems = u32[i + OB_SIZE_IDX];
       if (nitems < 1 || nitems > this.tFreeItems[t]) return false;
     }
-    const key = t * FREE_KEY + nitems;
-    let list = this.freeLists.get(key);
-    if (list === undefined) {
-      list = [];
-      this.freeLists.set(key, list);
-    }
-    if (list.length >= this.tFreeCap[t]) return false;
+    if (!this.freeLists.offer(t, nitems, this.tFreeCap[t], obj)) return false;
     if (gc) {
       this.untrackGc(obj);
       this.nLiveGc--;
     }
     u32[i + OB_REFCNT_IDX] = 0;
     u32[i + OB_TYPE_IDX] = 0;
-    list.push(obj);
-    this.nFreeListed++;
     this.nDeallocated++;
     if (this.live !== null) {
       this.live.delete(obj);
@@ -364,23 +355,14 @@ export abstract class Deallocator extends HeapCore {
    * count drops, then the block). Returns how many were released.
    */
   protected releaseFreeLists(): number {
-    let n = 0;
-    for (const [key, list] of this.freeLists) {
-      const gc = (this.typeFlags[Math.floor(key / FREE_KEY)] & TPFLAGS_HAVE_GC) !== 0;
-      for (let k = list.length - 1; k >= 0; k--) {
-        const obj = list[k];
-        if (gc) {
-          if (this.hookDealloc) this.collector!.deallocating(obj);
-          this.allocator.free(obj - this.prefixBytes);
-        } else {
-          this.allocator.free(obj);
-        }
-        n++;
+    return this.freeLists.drain((t, obj) => {
+      if ((this.typeFlags[t] & TPFLAGS_HAVE_GC) !== 0) {
+        if (this.hookDealloc) this.collector!.deallocating(obj);
+        this.allocator.free(obj - this.prefixBytes);
+      } else {
+        this.allocator.free(obj);
       }
-      list.length = 0;
-    }
-    this.nFreeListed = 0;
-    return n;
+    });
   }
 
   /**
@@ -450,9 +432,8 @@ export abstract class Deallocator extends HeapCore {
 
   /** PyObject_GC_Del / PyObject_Free: the collector's deallocating hook, then the block. */
   private freeObject(obj: Addr, gc: boolean): void {
-    if (this.tFreeCap[this.u32[(obj >>> 2) + OB_TYPE_IDX] & TYPE_ID_MASK] !== 0) {
-      if (this.keepOnFreeList(obj, gc)) return;
-    }
+    const t = this.u32[(obj >>> 2) + OB_TYPE_IDX] & TYPE_ID_MASK;
+    if (this.tFreeCap[t] !== 0 && this.keepOnFreeList(obj, t, gc)) return;
     let block = obj;
     if (gc) {
       block -= this.prefixBytes;

@@ -29,6 +29,7 @@ import {
   type RefLayout,
   type TypeSpec,
 } from '@pyheap/interface';
+import { FreeLists } from './free-lists.js';
 import type { ObjectHeap } from './object-heap.js';
 import type { ObjectHeapOpts } from './opts.js';
 import { TypeRegistry } from './type-registry.js';
@@ -46,9 +47,6 @@ const OB_REFCNT_IDX = OB_REFCNT_IDX_;
 const OBF_DEALLOCATING = OBF_DEALLOCATING_;
 const TPFLAGS_VAR_SIZE = TPFLAGS_VAR_SIZE_;
 const OBF_RC_TRACKED = OBF_RC_TRACKED_;
-
-/** Free-list key: typeId * FREE_KEY + item count (item counts kept are at most 1024). */
-export const FREE_KEY = 1025;
 
 /** `(obj & ADDR_MASK) >>> 0 === obj` holds exactly for integers in 0..2^32-1 that are multiples of 8. */
 const ADDR_MASK = 0xfffffff8;
@@ -83,13 +81,8 @@ export abstract class HeapCore {
   /** Free-list capacity and largest kept item count by type id (TypeSpec.freeList). */
   protected tFreeCap!: Uint32Array;
   protected tFreeItems!: Uint32Array;
-  /**
-   * Free lists (spec b.9): freed objects kept for reuse, by `typeId * FREE_KEY + nitems`. Each
-   * holds its objects' addresses; their headers say "freed" (type id 0) until reused.
-   */
-  protected readonly freeLists = new Map<number, number[]>();
-  /** Objects on the free lists (ObjectHeapStats.freeListed). */
-  protected nFreeListed = 0;
+  /** Freed objects kept for reuse (spec b.9); their headers say "freed" until reused. */
+  protected readonly freeLists = new FreeLists();
   /** Registered type ids are 1..typeLimit-1. */
   protected typeLimit = 1;
   /** ObjectSpace.refLayout, rebuilt when the tables are replaced; null when disabled. */
@@ -377,9 +370,10 @@ export abstract class HeapCore {
       fail('E_BAD_TYPE', `alloc: no type with id ${String(typeId)}`);
     }
     const flags = this.typeFlags[typeId];
+    const prefix = (flags & TPFLAGS_HAVE_GC) !== 0 ? this.prefixBytes : 0;
     let bytes: number;
     if ((flags & TPFLAGS_VAR_SIZE) !== 0) {
-      bytes = this.varObjectBytes(typeId, flags, nitems);
+      bytes = this.varObjectBytes(typeId, prefix, nitems);
     } else {
       if (nitems !== 0) {
         fail(
@@ -387,16 +381,11 @@ export abstract class HeapCore {
           `alloc: '${this.types.specs[typeId].name}' is not a variable-size type`,
         );
       }
-      bytes = ((flags & TPFLAGS_HAVE_GC) !== 0 ? this.prefixBytes : 0) + this.tBasic[typeId];
-      bytes = (bytes + 7) & ~7;
+      bytes = (prefix + this.tBasic[typeId] + 7) & ~7;
     }
-    const prefix = (flags & TPFLAGS_HAVE_GC) !== 0 ? this.prefixBytes : 0;
     if (this.tFreeCap[typeId] !== 0) {
-      const list = this.freeLists.get(typeId * FREE_KEY + nitems);
-      if (list !== undefined && list.length !== 0) {
-        this.nFreeListed--;
-        return this.initObject(list.pop()! - prefix, typeId, flags, prefix, bytes, nitems);
-      }
+      const kept = this.freeLists.take(typeId, nitems);
+      if (kept !== 0) return this.initObject(kept - prefix, typeId, flags, prefix, bytes, nitems);
     }
     const block = this.allocator.malloc(bytes);
     if (block === 0) return 0;
@@ -406,9 +395,9 @@ export abstract class HeapCore {
   }
 
   /** PyObject_NewVar's size: basicSize + nitems × itemSize (rounded up to 8) after the prefix. */
-  private varObjectBytes(typeId: number, flags: number, nitems: number): number {
+  private varObjectBytes(typeId: number, prefix: number, nitems: number): number {
     const size = this.tBasic[typeId] + checkSize(nitems, 'nitems') * this.tItem[typeId];
-    let bytes = ((flags & TPFLAGS_HAVE_GC) !== 0 ? this.prefixBytes : 0) + size;
+    let bytes = prefix + size;
     bytes += (8 - (bytes & 7)) & 7;
     // A size beyond the 32-bit heap: refused with the error every allocator's malloc gives for
     // it (checkSize: E_INVALID_SIZE), so that initObject only sees a uint32.

@@ -406,7 +406,7 @@ export class ObjectHeap extends WeakrefHeap implements ObjectSpace {
       objectsWithWeakrefs: this.weakrefs.lists.size,
       linkedWeakrefs: linked,
       trashcanDeferred: this.nDeferred,
-      freeListed: this.nFreeListed,
+      freeListed: this.freeLists.size,
       peakWorkStack: this.peakFrames >>> 1,
       types: this.types.count - 1,
     };

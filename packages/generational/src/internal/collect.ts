@@ -16,6 +16,7 @@ import {
   TPFLAGS_UNTRACK_TUPLE as TPFLAGS_UNTRACK_TUPLE_,
   TYPE_ID_MASK as TYPE_ID_MASK_,
   fail,
+  pythonTypeName,
   type CollectCallback,
   type CollectInfo,
   type CollectPhase,
@@ -344,14 +345,4 @@ function callbackRepr(cb: unknown): string {
   if (typeof cb === 'function') return `<function ${cb.name || '<lambda>'}>`;
   if (cb === null || cb === undefined) return 'None';
   return typeof cb === 'string' ? `'${cb}'` : String(cb);
-}
-
-/** Python's name for the type of a JS value that is not a function (for "… is not callable"). */
-function pythonTypeName(v: unknown): string {
-  if (v === null || v === undefined) return 'NoneType';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
-  if (typeof v === 'bigint') return 'int';
-  if (typeof v === 'string') return 'str';
-  if (typeof v === 'boolean') return 'bool';
-  return Array.isArray(v) ? 'list' : 'object';
 }
